@@ -1,0 +1,113 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelLoadError } from '../errors.js';
+import type { ModelDtype } from '../config.js';
+
+/** The ONNX graph file for each dtype, named as transformers.js and Optimum name them. */
+export const ONNX_FILES: Readonly<Record<ModelDtype, string>> = {
+  fp32: 'onnx/model.onnx',
+  int8: 'onnx/model_quantized.onnx',
+};
+
+/** What the service needs from a model's `config.json`. */
+export interface ModelConfig {
+  readonly modelType: string;
+  readonly architectures: readonly string[];
+  /** Labels in class-id order: index i is `id2label[i]`. */
+  readonly labels: readonly string[];
+  /** Longest input the position embeddings allow, [CLS] and [SEP] included. */
+  readonly maxPositions: number;
+}
+
+/** The files of one model folder in Hugging Face layout, checked to exist. */
+export interface ModelFiles {
+  readonly dir: string;
+  readonly configPath: string;
+  /** `tokenizer.json` when present, else undefined and `vocabPath` is set. */
+  readonly tokenizerJsonPath: string | undefined;
+  readonly vocabPath: string | undefined;
+  readonly tokenizerConfigPath: string | undefined;
+  readonly onnxPath: string;
+  readonly dtype: ModelDtype;
+  /** The commit the folder was pulled at (from its manifest), else undefined. */
+  readonly revision: string | undefined;
+}
+
+function file(dir: string, name: string): string | undefined {
+  const path = join(dir, name);
+  return existsSync(path) && statSync(path).isFile() ? path : undefined;
+}
+
+/**
+ * Checks that `dir` holds a servable model and names the first thing missing if not.
+ * A folder with weights but no ONNX graph points at `sentiment-api convert`.
+ */
+export function resolveModelFiles(dir: string, dtype: ModelDtype): ModelFiles {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ModelLoadError(`model folder ${dir} does not exist`);
+  }
+  const configPath = file(dir, 'config.json');
+  if (!configPath) throw new ModelLoadError(`model folder ${dir} has no config.json`);
+  const tokenizerJsonPath = file(dir, 'tokenizer.json');
+  const vocabPath = file(dir, 'vocab.txt');
+  if (!tokenizerJsonPath && !vocabPath) {
+    throw new ModelLoadError(`model folder ${dir} has neither tokenizer.json nor vocab.txt`);
+  }
+  const onnxPath = file(dir, ONNX_FILES[dtype]);
+  if (!onnxPath) {
+    const hint = file(dir, 'model.safetensors')
+      ? `; run 'sentiment-api convert ${dir}${dtype === 'int8' ? ' --quantize int8' : ''}' to build it from model.safetensors`
+      : '';
+    throw new ModelLoadError(`model folder ${dir} has no ${ONNX_FILES[dtype]}${hint}`);
+  }
+  const manifestPath = file(dir, 'manifest.json');
+  let revision: string | undefined;
+  if (manifestPath) {
+    const manifest = readJson(manifestPath) as { commit?: unknown };
+    if (typeof manifest.commit === 'string') revision = manifest.commit;
+  }
+  return {
+    dir,
+    configPath,
+    tokenizerJsonPath,
+    vocabPath,
+    tokenizerConfigPath: file(dir, 'tokenizer_config.json'),
+    onnxPath,
+    dtype,
+    revision,
+  };
+}
+
+/** Parses a JSON file, turning a syntax error into a ModelLoadError naming the file. */
+export function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ModelLoadError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Reads the parts of `config.json` the service depends on. */
+export function readModelConfig(configPath: string): ModelConfig {
+  const raw = readJson(configPath) as Record<string, unknown>;
+  const id2label = raw.id2label as Record<string, unknown> | undefined;
+  if (!id2label || typeof id2label !== 'object' || Object.keys(id2label).length === 0) {
+    throw new ModelLoadError(`${configPath} has no id2label: is this a sequence-classification model?`);
+  }
+  const count = Object.keys(id2label).length;
+  const labels: string[] = [];
+  for (let id = 0; id < count; id++) {
+    const label = id2label[String(id)];
+    if (typeof label !== 'string') {
+      throw new ModelLoadError(`${configPath} id2label has no label for class id ${id}`);
+    }
+    labels.push(label);
+  }
+  const maxPositions = raw.max_position_embeddings;
+  return {
+    modelType: typeof raw.model_type === 'string' ? raw.model_type : 'unknown',
+    architectures: Array.isArray(raw.architectures) ? raw.architectures.map(String) : [],
+    labels,
+    maxPositions: typeof maxPositions === 'number' && maxPositions > 2 ? maxPositions : 512,
+  };
+}
