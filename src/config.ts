@@ -63,6 +63,8 @@ export interface Config {
   readonly cacheMemoryBytes: number;
   /** REDIS_URL: shared cache across replicas; unset runs on the in-process tier alone. */
   readonly redisUrl: string | undefined;
+  /** REDIS_TIMEOUT_MS: a Redis command slower than this counts as a miss, not a wait. */
+  readonly redisTimeoutMs: number;
   /** CACHE_TTL_SECONDS: lifetime of a cached result in Redis and in memory; 0 = no expiry. */
   readonly cacheTtlSeconds: number;
 
@@ -136,6 +138,7 @@ export function loadConfig(env: Env): Config {
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1),
     cacheMemoryBytes: int(env, 'CACHE_MEMORY_BYTES', 64 * 1024 * 1024, 0),
     redisUrl: str(env, 'REDIS_URL'),
+    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 100, 1),
     cacheTtlSeconds: int(env, 'CACHE_TTL_SECONDS', 60, 0),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
   };

@@ -1,0 +1,61 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Classifier } from './engine/classifier.js';
+import { registerBodyParsers } from './http/body-parser.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerOpenApi } from './http/openapi.js';
+import { healthRoute } from './http/routes/health.js';
+import { metricsRoute } from './http/routes/metrics.js';
+import { predictRoute } from './http/routes/predict.js';
+import type { Metrics } from './metrics.js';
+
+/** The layers below HTTP, built by main.ts (or a test) and handed to the app. */
+export interface AppDeps {
+  readonly classifier: Classifier;
+  readonly labels: readonly string[];
+  readonly metrics: Metrics;
+  /** The process's pino logger; false silences logs (tests). */
+  readonly logger: FastifyBaseLogger | false;
+}
+
+export const VERSION = '0.1.0';
+
+/**
+ * Builds the Fastify app: the only file that knows every layer. It never listens; main.ts
+ * does, and tests use `inject` or listen on port 0 (fastify/demo's app/server split).
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
+    bodyLimit: config.bodyLimitBytes,
+    // Two log lines per request cost more than a cached prediction; errors are still logged.
+    disableRequestLogging: true,
+    // Seen through a gateway (Istio, nginx), the client address is the forwarded one.
+    trustProxy: true,
+    ajv: {
+      // Validate as pydantic does: report every error, never coerce or silently drop keys.
+      customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, verbose: true },
+    },
+  });
+  registerBodyParsers(app, config.bodyLimitBytes);
+  registerErrorHandling(app, config.bodyLimitBytes);
+  await registerOpenApi(app, VERSION);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpDuration.observe(
+      { route, method: request.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  healthRoute(app);
+  metricsRoute(app, deps.metrics);
+  predictRoute(app, {
+    classifier: deps.classifier,
+    labels: deps.labels,
+    metrics: deps.metrics,
+    limits: { maxTexts: config.maxTextsPerRequest, maxTextChars: config.maxTextChars },
+  });
+  return app;
+}

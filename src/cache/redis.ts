@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import type { CacheObserver, CacheTierStore, Scores } from './cache.js';
+
+/** What the Redis tier needs: where, how long results live, and how long a command may take. */
+export interface RedisCacheOptions {
+  readonly url: string;
+  /** 0 stores without expiry. */
+  readonly ttlSeconds: number;
+  /** A slower Redis counts as a miss rather than holding up the response. */
+  readonly commandTimeoutMs: number;
+  readonly keyPrefix: string;
+}
+
+/** Logs a line once per change of state, so a flapping Redis cannot flood the log. */
+export type StateLogger = (state: 'up' | 'down', detail: string) => void;
+
+/**
+ * The shared tier (the only importer of ioredis, as fastify-redis is the one door to Redis).
+ * Commands fail fast while disconnected (no offline queue) and the client reconnects by
+ * itself; every failure is a miss, counted and never thrown, so Redis down never fails a request.
+ */
+export class RedisCache implements CacheTierStore {
+  readonly tier = 'redis' as const;
+  private readonly client: Redis;
+  private state: 'up' | 'down' | 'starting' = 'starting';
+
+  constructor(
+    private readonly options: RedisCacheOptions,
+    private readonly logState: StateLogger,
+    private readonly observer?: CacheObserver,
+  ) {
+    this.client = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: 2_000,
+      // Back off to at most 2 s between reconnects, forever: Redis coming back is the normal case.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+    this.client.on('ready', () => this.transition('up', `connected to ${redact(options.url)}`));
+    this.client.on('error', (error: Error) => this.transition('down', error.message));
+    this.client.on('close', () => this.transition('down', 'connection closed'));
+  }
+
+  /** Whether the last connection attempt succeeded; the readiness probe does not depend on it. */
+  get connected(): boolean {
+    return this.state === 'up';
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Scores | undefined)[]> {
+    if (keys.length === 0) return [];
+    try {
+      const raw = await this.client.mget(...keys);
+      const values = raw.map((value) => (value === null ? undefined : (JSON.parse(value) as Scores)));
+      const hits = values.filter((value) => value !== undefined).length;
+      this.observer?.hits('redis', hits);
+      this.observer?.misses('redis', keys.length - hits);
+      return values;
+    } catch {
+      this.observer?.error('redis');
+      this.observer?.misses('redis', keys.length);
+      return keys.map(() => undefined);
+    }
+  }
+
+  async setMany(entries: readonly (readonly [string, Scores])[]): Promise<void> {
+    if (entries.length === 0 || this.state !== 'up') return;
+    const pipeline = this.client.pipeline();
+    for (const [key, scores] of entries) {
+      // JSON keeps every double exactly, so a hit returns byte for byte what the miss did.
+      if (this.options.ttlSeconds > 0) pipeline.set(key, JSON.stringify(scores), 'EX', this.options.ttlSeconds);
+      else pipeline.set(key, JSON.stringify(scores));
+    }
+    try {
+      await pipeline.exec();
+    } catch {
+      this.observer?.error('redis');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.state = 'down';
+    this.client.removeAllListeners('close');
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private transition(next: 'up' | 'down', detail: string): void {
+    if (this.state === next) return;
+    const previous = this.state;
+    this.state = next;
+    if (next === 'up' || previous === 'up' || previous === 'starting') this.logState(next, detail);
+  }
+}
+
+/** The URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis';
+  }
+}

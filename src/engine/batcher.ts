@@ -1,0 +1,181 @@
+import { ModelFailed, Overloaded, RequestAborted, ShuttingDown } from '../errors.js';
+import type { BatchRunner } from './inference-pool.js';
+import type { TokenBatch } from '../model/session.js';
+
+/** Knobs of the dynamic batcher; defaults and reasons in config.ts. */
+export interface BatcherOptions {
+  readonly maxItems: number;
+  readonly maxTokens: number;
+  readonly maxDelayMs: number;
+  readonly maxQueued: number;
+}
+
+/** Observations the batcher reports; metrics.ts implements them. */
+export interface BatcherObserver {
+  batch(rows: number, seqLen: number, realTokens: number, queueWaitMs: number, runMs: number): void;
+  dropped(count: number): void;
+  queueDepth(items: number): void;
+}
+
+interface Item {
+  readonly ids: readonly number[];
+  readonly signal: AbortSignal | undefined;
+  readonly enqueuedAt: number;
+  readonly resolve: (logits: Float32Array) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * The one owner of the queue of texts waiting for the model (as TEI's `core/src/queue.rs`),
+ * with two operations: `submit` appends a request's items, and the pump cuts the next batch
+ * whenever a worker is free. A batch is cut by a token budget (rows × padded length) and an
+ * item count, and grouped around the oldest item by length so little of it is padding.
+ */
+export class Batcher {
+  private queue: Item[] = [];
+  private busy = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly options: BatcherOptions,
+    private readonly observer?: BatcherObserver,
+  ) {}
+
+  /** Texts queued and not yet handed to a worker. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Queues every sequence of one request at once, or none of them: a request that would push
+   * the queue past its bound is refused with Overloaded before anything is queued.
+   * Resolves each to its row of logits; an aborted signal drops the item before it runs.
+   */
+  submit(sequences: readonly (readonly number[])[], signals?: readonly AbortSignal[]): Promise<Float32Array>[] {
+    if (this.closed) throw new ShuttingDown();
+    if (this.queue.length + sequences.length > this.options.maxQueued) {
+      throw new Overloaded(1);
+    }
+    const now = performance.now();
+    const results = sequences.map(
+      (ids, index) =>
+        new Promise<Float32Array>((resolve, reject) => {
+          this.queue.push({ ids, signal: signals?.[index], enqueuedAt: now, resolve, reject });
+        }),
+    );
+    this.observer?.queueDepth(this.queue.length);
+    this.pump();
+    return results;
+  }
+
+  /** Refuses new work; queued items still run. Resolves when the queue and workers are idle. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    while (this.queue.length > 0 || this.busy > 0) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private pump(): void {
+    while (this.busy < this.runner.slots) {
+      this.dropAbandoned();
+      if (this.queue.length === 0) return;
+      const oldest = this.queue[0] as Item;
+      const waited = performance.now() - oldest.enqueuedAt;
+      const full = this.queue.length >= this.options.maxItems;
+      if (!full && waited < this.options.maxDelayMs) {
+        // Wait for company, but never longer than the max delay from the oldest arrival.
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          this.pump();
+        }, this.options.maxDelayMs - waited);
+        return;
+      }
+      this.dispatch(this.cutBatch());
+    }
+  }
+
+  private dropAbandoned(): void {
+    if (!this.queue.some((item) => item.signal?.aborted)) return;
+    const kept: Item[] = [];
+    let dropped = 0;
+    for (const item of this.queue) {
+      if (item.signal?.aborted) {
+        dropped++;
+        item.reject(new RequestAborted());
+      } else {
+        kept.push(item);
+      }
+    }
+    this.queue = kept;
+    this.observer?.dropped(dropped);
+  }
+
+  /**
+   * Takes the oldest item (so nobody starves) plus the queued items closest to it in length,
+   * while rows ≤ maxItems and rows × longest ≤ maxTokens.
+   */
+  private cutBatch(): Item[] {
+    const oldest = this.queue[0] as Item;
+    const target = oldest.ids.length;
+    const byCloseness = this.queue
+      .map((item, index) => ({ item, index, gap: Math.abs(item.ids.length - target) }))
+      .sort((a, b) => a.gap - b.gap || a.index - b.index);
+    const taken = new Set<number>();
+    let longest = 0;
+    for (const { item, index } of byCloseness) {
+      if (taken.size >= this.options.maxItems) break;
+      const padded = Math.max(longest, item.ids.length) * (taken.size + 1);
+      if (taken.size > 0 && padded > this.options.maxTokens) continue;
+      taken.add(index);
+      longest = Math.max(longest, item.ids.length);
+    }
+    const batch = this.queue.filter((_, index) => taken.has(index));
+    this.queue = this.queue.filter((_, index) => !taken.has(index));
+    this.observer?.queueDepth(this.queue.length);
+    return batch;
+  }
+
+  private dispatch(items: Item[]): void {
+    const { batch, realTokens } = pad(items);
+    const startedAt = performance.now();
+    const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
+    this.busy++;
+    this.runner
+      .run(batch)
+      .then((logits) => {
+        const classes = logits.length / items.length;
+        items.forEach((item, row) => item.resolve(logits.subarray(row * classes, (row + 1) * classes)));
+        this.observer?.batch(batch.rows, batch.seqLen, realTokens, queueWaitMs, performance.now() - startedAt);
+      })
+      .catch((error: unknown) => {
+        // Every request in a failed batch gets the same error; none is left waiting.
+        const failure = error instanceof ModelFailed ? error : new ModelFailed(String((error as Error)?.message ?? error), { cause: error });
+        for (const item of items) item.reject(failure);
+      })
+      .finally(() => {
+        this.busy--;
+        this.pump();
+      });
+  }
+}
+
+/** Right-pads sequences with id 0 and a zero attention mask to the longest in the batch. */
+export function pad(items: readonly { readonly ids: readonly number[] }[]): { batch: TokenBatch; realTokens: number } {
+  const rows = items.length;
+  const seqLen = Math.max(...items.map((item) => item.ids.length));
+  const inputIds = new BigInt64Array(rows * seqLen);
+  const attentionMask = new BigInt64Array(rows * seqLen);
+  let realTokens = 0;
+  items.forEach(({ ids }, row) => {
+    const offset = row * seqLen;
+    for (let i = 0; i < ids.length; i++) {
+      inputIds[offset + i] = BigInt(ids[i] as number);
+      attentionMask[offset + i] = 1n;
+    }
+    realTokens += ids.length;
+  });
+  return { batch: { inputIds, attentionMask, rows, seqLen }, realTokens };
+}

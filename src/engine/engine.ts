@@ -1,0 +1,79 @@
+import type { Config } from '../config.js';
+import { TieredCache, type CacheObserver, type CacheTierStore } from '../cache/cache.js';
+import { MemoryCache } from '../cache/memory.js';
+import { RedisCache, type StateLogger } from '../cache/redis.js';
+import type { ModelConfig, ModelFiles } from '../model/layout.js';
+import { Batcher, type BatcherObserver } from './batcher.js';
+import { Classifier, type ClassifierObserver } from './classifier.js';
+import { InferencePool } from './inference-pool.js';
+import { ModelTokenizer } from './tokenizer.js';
+
+/** A model folder checked and read, ready to serve. */
+export interface ServableModel {
+  readonly files: ModelFiles;
+  readonly config: ModelConfig;
+  /** Identifies the model's outputs in cache keys (model/fingerprint.ts). */
+  readonly fingerprint: string;
+}
+
+/** The running engine: what the HTTP layer calls, and how main.ts stops it. */
+export interface Engine {
+  readonly classifier: Classifier;
+  readonly labels: readonly string[];
+  readonly batcher: Batcher;
+  /** Refuses new work and waits for queued texts to finish. */
+  drain(): Promise<void>;
+  /** Stops the workers and closes the cache connections. */
+  close(): Promise<void>;
+}
+
+export type EngineObserver = BatcherObserver & ClassifierObserver & CacheObserver;
+
+/** Starts the inference workers and the cache tiers for one model. */
+export async function startEngine(
+  config: Config,
+  model: ServableModel,
+  observer: EngineObserver,
+  logRedisState: StateLogger,
+): Promise<Engine> {
+  const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
+  const pool = await InferencePool.start({
+    onnxPath: model.files.onnxPath,
+    workers: config.inferenceWorkers,
+    intraOpThreads: config.inferenceThreads,
+  });
+  const batcher = new Batcher(
+    pool,
+    {
+      maxItems: config.batchMaxItems,
+      maxTokens: config.batchMaxTokens,
+      maxDelayMs: config.batchMaxDelayMs,
+      maxQueued: config.queueMaxItems,
+    },
+    observer,
+  );
+  const tiers: CacheTierStore[] = [];
+  if (config.cacheMemoryBytes > 0) tiers.push(new MemoryCache(config.cacheMemoryBytes, config.cacheTtlSeconds, observer));
+  if (config.redisUrl) {
+    tiers.push(
+      new RedisCache(
+        { url: config.redisUrl, ttlSeconds: config.cacheTtlSeconds, commandTimeoutMs: config.redisTimeoutMs, keyPrefix: 'sentiment:v1:' },
+        logRedisState,
+        observer,
+      ),
+    );
+  }
+  const cache = new TieredCache(tiers);
+  // Truncation length is preprocessing that changes scores: part of every cache key.
+  const fingerprint = `${model.fingerprint}:max${tokenizer.maxLength}`;
+  const classifier = new Classifier(tokenizer, batcher, cache, fingerprint, config.requestTimeoutMs, observer);
+  return {
+    classifier,
+    labels: model.config.labels,
+    batcher,
+    drain: () => batcher.drain(),
+    close: async () => {
+      await Promise.all([pool.close(), cache.close()]);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { Piscina } from 'piscina';
+import type { TokenBatch } from '../model/session.js';
+import type { InferenceWorkerData } from './inference-worker.js';
+
+/** Layout of the inference workers: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
+export interface PoolOptions {
+  readonly onnxPath: string;
+  readonly workers: number;
+  readonly intraOpThreads: number;
+}
+
+/** Something that runs padded batches; the batcher's only view of where inference happens. */
+export interface BatchRunner {
+  /** How many batches may run at once (one per worker). */
+  readonly slots: number;
+  run(batch: TokenBatch): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+// Under tsx (dev, tests) the worker is the .ts source; once built, the emitted .js beside us.
+const WORKER_FILE = new URL(
+  import.meta.url.endsWith('.ts') ? './inference-worker.ts' : './inference-worker.js',
+  import.meta.url,
+).href;
+
+/** A fixed pool of worker threads, each owning one ONNX Runtime session. */
+export class InferencePool implements BatchRunner {
+  readonly slots: number;
+
+  private constructor(private readonly pool: Piscina) {
+    this.slots = pool.options.maxThreads;
+  }
+
+  /**
+   * Starts every worker and runs one tiny batch on each, so a model that cannot load fails
+   * here, at start-up, and the first request does not pay for session creation.
+   */
+  static async start(options: PoolOptions): Promise<InferencePool> {
+    const workerData: InferenceWorkerData = { onnxPath: options.onnxPath, intraOpThreads: options.intraOpThreads };
+    const pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // The batcher owns the queue; piscina never holds more than one batch per worker.
+      maxQueue: options.workers,
+      workerData,
+    });
+    const self = new InferencePool(pool);
+    try {
+      const warmUp = (): TokenBatch => ({
+        inputIds: BigInt64Array.from([0n, 0n]),
+        attentionMask: BigInt64Array.from([1n, 1n]),
+        rows: 1,
+        seqLen: 2,
+      });
+      await Promise.all(Array.from({ length: options.workers }, () => self.run(warmUp())));
+    } catch (error) {
+      await pool.destroy();
+      throw error;
+    }
+    return self;
+  }
+
+  run(batch: TokenBatch): Promise<Float32Array> {
+    return this.pool.run(batch, {
+      transferList: [batch.inputIds.buffer, batch.attentionMask.buffer] as ArrayBuffer[],
+    }) as Promise<Float32Array>;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

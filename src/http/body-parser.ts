@@ -1,0 +1,26 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BodyNotJson, UnsupportedMediaType } from './http-errors.js';
+
+/**
+ * JSON bodies, parsed by us rather than Fastify's default parser so that a syntax error
+ * becomes FastAPI's `json_invalid` with its position, and so that a body sent with no
+ * Content-Type is read as JSON (FastAPI does, and the course's k6 script sends none).
+ */
+export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): void {
+  const parseJson = (_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void => {
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body));
+    } catch (error) {
+      done(new BodyNotJson((error as Error).message, body.length));
+    }
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, parseJson);
+  app.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: 'string', bodyLimit }, parseJson);
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    const type = request.headers['content-type'];
+    if (type === undefined || type === '') return parseJson(request, body as string, done);
+    done(new UnsupportedMediaType(type));
+  });
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { Classifier } from '../../engine/classifier.js';
+import type { Metrics } from '../../metrics.js';
+import { ErrorBody, PredictResponse, predictRequestSchema, type PredictRequest, type RequestLimits } from '../schemas.js';
+
+/** What the predict route needs from the layers below. */
+export interface PredictDeps {
+  readonly classifier: Classifier;
+  /** Class labels in class-id order, from the model's config.json. */
+  readonly labels: readonly string[];
+  readonly limits: RequestLimits;
+  readonly metrics: Metrics;
+}
+
+/** `POST /predict`: the seed's contract; the body is validated by the schema before we run. */
+export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
+  const { classifier, labels, metrics } = deps;
+  app.post<{ Body: PredictRequest }>(
+    '/predict',
+    {
+      schema: {
+        summary: 'Classify the sentiment of each text',
+        tags: ['model'],
+        body: predictRequestSchema(deps.limits),
+        response: {
+          200: PredictResponse,
+          413: ErrorBody,
+          422: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+          504: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const texts = request.body.text;
+      metrics.texts.inc(texts.length);
+      // The client closing its connection before the answer drops its queued work.
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      const { scores, cacheHits } = await classifier.classify(texts, gone.signal);
+      reply.header('x-cache-hits', String(cacheHits));
+      return {
+        predictions: scores.map((row) => labels.map((label, id) => ({ label, score: row[id] as number }))),
+      };
+    },
+  );
+}

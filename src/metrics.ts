@@ -1,0 +1,137 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatcherObserver } from './engine/batcher.js';
+import type { ClassifierObserver } from './engine/classifier.js';
+import type { CacheObserver, CacheTier } from './cache/cache.js';
+
+const PREFIX = 'sentiment_';
+
+// Buckets per quantity (as TEI's prometheus.rs): durations geometric from 0.5 ms to ~16 s,
+// counts in powers of two.
+const SECONDS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384];
+const POWERS_OF_TWO = (max: number): number[] => {
+  const buckets: number[] = [];
+  for (let b = 1; b <= max; b *= 2) buckets.push(b);
+  return buckets;
+};
+
+/**
+ * Every metric of the service in one registry (one per app, so tests can build several).
+ * Implements the observer interfaces of the engine and cache, which never import prom-client.
+ */
+export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserver {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: `${PREFIX}http_request_duration_seconds`,
+    help: 'HTTP request latency by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  readonly texts = new Counter({
+    name: `${PREFIX}texts_total`,
+    help: 'Texts received in /predict requests',
+    registers: [this.registry],
+  });
+  private readonly cacheLookups = new Counter({
+    name: `${PREFIX}cache_lookups_total`,
+    help: 'Cache lookups per tier and result (hit or miss); hit ratio = hit / (hit + miss)',
+    labelNames: ['tier', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheErrors = new Counter({
+    name: `${PREFIX}cache_errors_total`,
+    help: 'Failed cache operations per tier (the request still succeeds)',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+  private readonly coalescedTexts = new Counter({
+    name: `${PREFIX}coalesced_texts_total`,
+    help: 'Texts answered by joining an identical text already being computed',
+    registers: [this.registry],
+  });
+  readonly computedTexts = new Counter({
+    name: `${PREFIX}computed_texts_total`,
+    help: 'Texts sent to the model (cache misses not coalesced)',
+    registers: [this.registry],
+  });
+  private readonly droppedItems = new Counter({
+    name: `${PREFIX}dropped_texts_total`,
+    help: 'Queued texts dropped before inference because their client went away or timed out',
+    registers: [this.registry],
+  });
+  private readonly batchSize = new Histogram({
+    name: `${PREFIX}batch_size`,
+    help: 'Texts per forward pass',
+    buckets: POWERS_OF_TWO(1024),
+    registers: [this.registry],
+  });
+  private readonly batchTokens = new Histogram({
+    name: `${PREFIX}batch_padded_tokens`,
+    help: 'Tokens per forward pass including padding (rows x padded length)',
+    buckets: POWERS_OF_TWO(65536),
+    registers: [this.registry],
+  });
+  private readonly paddingTokens = new Counter({
+    name: `${PREFIX}padding_tokens_total`,
+    help: 'Padding tokens computed and thrown away',
+    registers: [this.registry],
+  });
+  private readonly realTokens = new Counter({
+    name: `${PREFIX}tokens_total`,
+    help: 'Real (non-padding) tokens computed',
+    registers: [this.registry],
+  });
+  private readonly inferenceDuration = new Histogram({
+    name: `${PREFIX}inference_duration_seconds`,
+    help: 'Time of one forward pass in a worker, including the hand-off',
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly queueWait = new Histogram({
+    name: `${PREFIX}queue_wait_seconds`,
+    help: 'Time the oldest text of a batch waited in the queue',
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly queueDepthGauge = new Gauge({
+    name: `${PREFIX}queue_depth`,
+    help: 'Texts waiting for a worker',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Node's defaults include event-loop delay percentiles: the proof that inference is off-thread.
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 10 });
+  }
+
+  hits(tier: CacheTier, count: number): void {
+    if (count > 0) this.cacheLookups.inc({ tier, result: 'hit' }, count);
+  }
+  misses(tier: CacheTier, count: number): void {
+    if (count > 0) this.cacheLookups.inc({ tier, result: 'miss' }, count);
+  }
+  error(tier: CacheTier): void {
+    this.cacheErrors.inc({ tier });
+  }
+  coalesced(count: number): void {
+    this.coalescedTexts.inc(count);
+  }
+  computed(count: number): void {
+    this.computedTexts.inc(count);
+  }
+  dropped(count: number): void {
+    this.droppedItems.inc(count);
+  }
+  queueDepth(items: number): void {
+    this.queueDepthGauge.set(items);
+  }
+  batch(rows: number, seqLen: number, realTokens: number, queueWaitMs: number, runMs: number): void {
+    this.batchSize.observe(rows);
+    this.batchTokens.observe(rows * seqLen);
+    this.realTokens.inc(realTokens);
+    this.paddingTokens.inc(rows * seqLen - realTokens);
+    this.queueWait.observe(queueWaitMs / 1000);
+    this.inferenceDuration.observe(runMs / 1000);
+  }
+}
