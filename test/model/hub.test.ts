@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { pullModel } from '../../src/model/hub.js';
+import { resolveModelFiles } from '../../src/model/layout.js';
+import { MockHub } from '../fixtures/mock-hub.js';
+import { onnxRepo, safetensorsRepo, tempCache, testOptions } from '../fixtures/hub-repos.js';
+
+/** End-to-end pulls against the mock Hub: what lands on disk, and when the network is used. */
+describe('pullModel', () => {
+  let hub: MockHub;
+  let cache: { dir: string; cleanup: () => Promise<void> };
+  before(async () => {
+    hub = await MockHub.start();
+    cache = await tempCache();
+  });
+  after(async () => {
+    await hub.close();
+    await cache.cleanup();
+  });
+
+  test('pulls config, tokenizer files and model.safetensors of main, with a manifest', async () => {
+    const files = safetensorsRepo();
+    const commit = hub.addCommit('acme/sst2', files);
+    const pulled = await pullModel('acme/sst2', testOptions(cache.dir, hub.url));
+    assert.deepEqual(pulled, {
+      dir: join(cache.dir, 'acme--sst2', commit),
+      repo: 'acme/sst2',
+      commit,
+      fromCache: false,
+    });
+    for (const name of [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.txt',
+      'model.safetensors',
+    ]) {
+      assert.deepEqual(readFileSync(join(pulled.dir, name)), Buffer.from(files[name]!), name);
+    }
+    assert.equal(
+      existsSync(join(pulled.dir, 'README.md')),
+      false,
+      'files the service does not need stay on the Hub',
+    );
+    assert.equal(existsSync(join(pulled.dir, 'pytorch_model.bin')), false);
+    const manifest = JSON.parse(readFileSync(join(pulled.dir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.repo, 'acme/sst2');
+    assert.equal(manifest.revision, 'main');
+    assert.equal(manifest.commit, commit);
+    assert.ok(!Number.isNaN(Date.parse(manifest.pulledAt)));
+    const weights = manifest.files.find((f: { path: string }) => f.path === 'model.safetensors');
+    assert.equal(weights.size, 300_000);
+    assert.match(weights.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(readFileSync(join(cache.dir, 'acme--sst2', 'refs', 'main'), 'utf8'), commit);
+    assert.deepEqual(
+      hub.requests.filter((r) => r.server === 'cdn').map((r) => r.path),
+      [`/cdn/${weights.sha256}`],
+      'the LFS file came through the redirect to the CDN',
+    );
+  });
+
+  test('prefers the ONNX graphs of a transformers.js-style repo; the folder loads', async () => {
+    const files = onnxRepo();
+    const commit = hub.addCommit('Xenova/sst2', files);
+    const pulled = await pullModel('Xenova/sst2@main', testOptions(cache.dir, hub.url));
+    assert.equal(pulled.commit, commit);
+    assert.deepEqual(readFileSync(join(pulled.dir, 'onnx/model.onnx')), files['onnx/model.onnx']);
+    assert.ok(existsSync(join(pulled.dir, 'onnx/model_quantized.onnx')));
+    assert.ok(existsSync(join(pulled.dir, 'special_tokens_map.json')));
+    assert.equal(existsSync(join(pulled.dir, 'model.safetensors')), false);
+    assert.equal(existsSync(join(pulled.dir, 'onnx/model_fp16.onnx')), false);
+    const model = resolveModelFiles(pulled.dir, 'int8');
+    assert.equal(model.revision, commit, 'layout.ts reads the commit from the manifest');
+  });
+
+  test('resolves a tag and a refs/pr/N revision to their own commits', async () => {
+    const v1 = hub.addCommit('acme/tagged', safetensorsRepo(1000), { refs: ['v1.0'] });
+    const main = hub.addCommit('acme/tagged', safetensorsRepo(2000), { refs: ['main'] });
+    const pr = hub.addCommit('acme/tagged', safetensorsRepo(3000), { refs: ['refs/pr/1'] });
+    const tagged = await pullModel('acme/tagged@v1.0', testOptions(cache.dir, hub.url));
+    assert.equal(tagged.commit, v1);
+    assert.equal(readFileSync(join(tagged.dir, 'model.safetensors')).length, 1000);
+    assert.equal((await pullModel('acme/tagged', testOptions(cache.dir, hub.url))).commit, main);
+    const fromPr = await pullModel('acme/tagged@refs/pr/1', testOptions(cache.dir, hub.url));
+    assert.equal(fromPr.commit, pr);
+    assert.equal(hub.seen('/revision/refs%2Fpr%2F1').length, 1, 'the revision is URL-encoded');
+    assert.equal(
+      readFileSync(join(cache.dir, 'acme--tagged', 'refs', 'refs', 'pr', '1'), 'utf8'),
+      pr,
+    );
+  });
+
+  test('a cached commit is not downloaded again; a moved branch is', async () => {
+    const first = hub.addCommit('acme/moving', safetensorsRepo(1000));
+    assert.equal(
+      (await pullModel('acme/moving', testOptions(cache.dir, hub.url))).fromCache,
+      false,
+    );
+    const before = hub.requests.length;
+    const again = await pullModel('acme/moving', testOptions(cache.dir, hub.url));
+    assert.deepEqual([again.commit, again.fromCache], [first, true]);
+    assert.deepEqual(
+      hub.requests.slice(before).map((r) => r.path),
+      ['/api/models/acme/moving/revision/main?blobs=true'],
+      'only the branch is resolved; no file is fetched',
+    );
+    const second = hub.addCommit('acme/moving', safetensorsRepo(2000));
+    const moved = await pullModel('acme/moving', testOptions(cache.dir, hub.url));
+    assert.deepEqual([moved.commit, moved.fromCache], [second, false]);
+    assert.equal(readFileSync(join(cache.dir, 'acme--moving', 'refs', 'main'), 'utf8'), second);
+  });
+
+  test('progress: plain lines on a stream that is not a TTY', async () => {
+    hub.addCommit('acme/progress', safetensorsRepo(1000));
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const lines: string[] = [];
+    await pullModel(
+      'acme/progress',
+      testOptions(cache.dir, hub.url, { progress: out, log: (l) => lines.push(l) }),
+    );
+    const text = Buffer.concat(chunks).toString();
+    assert.match(text, /pull: fetching model\.safetensors \(1\.0 kB\)/);
+    assert.match(text, /pull: model\.safetensors done/);
+    assert.equal(text.includes('\u001b['), false, 'no terminal escapes when not a TTY');
+    assert.ok(
+      lines.some((l) => l.includes('is commit')),
+      lines.join('\n'),
+    );
+  });
+});
+
+describe('pullModel from the cache alone', () => {
+  test('pinned commit and branch are served with the Hub gone; offline never dials', async () => {
+    const hub = await MockHub.start();
+    const cache = await tempCache();
+    try {
+      const commit = hub.addCommit('acme/offline', safetensorsRepo(1000));
+      const first = await pullModel('acme/offline', testOptions(cache.dir, hub.url));
+      const endpoint = hub.url;
+      await hub.close();
+
+      const pinned = await pullModel(`acme/offline@${commit}`, testOptions(cache.dir, endpoint));
+      assert.deepEqual(pinned, { ...first, fromCache: true });
+
+      const lines: string[] = [];
+      const branch = await pullModel(
+        'acme/offline',
+        testOptions(cache.dir, endpoint, { log: (l) => lines.push(l) }),
+      );
+      assert.deepEqual(branch, { ...first, fromCache: true });
+      assert.ok(
+        lines.some((l) => l.includes('ECONNREFUSED') && l.includes('using cached')),
+        lines.join('\n'),
+      );
+
+      // An endpoint that would fail loudly if dialled: offline must not even try.
+      const offline = testOptions(cache.dir, 'http://127.0.0.1:1', { offline: true });
+      assert.deepEqual(await pullModel('acme/offline@main', offline), {
+        ...first,
+        fromCache: true,
+      });
+      await assert.rejects(pullModel('acme/other', offline), (error: Error) => {
+        assert.equal((error as { kind?: string }).kind, 'offline_not_cached');
+        assert.match(error.message, /acme\/other@main is not cached/);
+        assert.match(error.message, /HF_HUB_OFFLINE/);
+        assert.match(error.message, /sentiment-api pull acme\/other@main/);
+        return true;
+      });
+      await assert.rejects(pullModel('acme/offline@v2', offline), /not cached/);
+    } finally {
+      await hub.close().catch(() => undefined);
+      await cache.cleanup();
+    }
+  });
+});
