@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Classifier } from './engine/classifier.js';
 import { registerBodyParsers } from './http/body-parser.js';
@@ -29,17 +29,33 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: config.bodyLimitBytes,
     // Two log lines per request cost more than a cached prediction; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Seen through a gateway (Istio, nginx), the client address is the forwarded one.
     trustProxy: true,
     ajv: {
       // Validate as pydantic does: report every error, never coerce or silently drop keys.
-      customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, verbose: true },
+      customOptions: {
+        allErrors: true,
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: false,
+        verbose: true,
+      },
     },
   });
   registerBodyParsers(app, config.bodyLimitBytes);
   registerErrorHandling(app, config.bodyLimitBytes);
   await registerOpenApi(app, VERSION);
+
+  // On close, Node only ends connections idle at that moment; answers to requests still in
+  // flight close theirs, so keep-alive clients cannot hold the shutdown open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root: `src/` runs under tsx, `dist/src/` once built; both sit below it. */
-const PACKAGE_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/src/') ? '../../' : '../', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/src/') ? '../../' : '../', import.meta.url),
+);
 
 /** The model bundled in the repository: served when neither MODEL_DIR nor MODEL_ID is set. */
 export const BUNDLED_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'sst2-tiny-distilbert');
@@ -79,7 +81,13 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got '${raw}'`);
@@ -118,10 +126,17 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     host: str(env, 'HOST') ?? '0.0.0.0',
     port: int(env, 'PORT', 8000, 0, 65535),
-    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
     modelDir: str(env, 'MODEL_DIR'),
     modelId: str(env, 'MODEL_ID'),
-    modelCache: str(env, 'MODEL_CACHE') ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sentiment-api', 'models'),
+    modelCache:
+      str(env, 'MODEL_CACHE') ??
+      join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sentiment-api', 'models'),
     modelDtype: oneOf(env, 'MODEL_DTYPE', ['fp32', 'int8'] as const, 'fp32'),
     hfEndpoint: (str(env, 'HF_ENDPOINT') ?? 'https://huggingface.co').replace(/\/+$/, ''),
     hfToken: str(env, 'HF_TOKEN'),

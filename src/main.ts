@@ -23,9 +23,16 @@ async function main(): Promise<void> {
   const model = await resolveModel(config);
   const metrics = new Metrics();
   const engine = await startEngine(config, model, metrics, (state, detail) =>
-    state === 'up' ? log.info(`redis cache up: ${detail}`) : log.warn(`redis cache down (serving without it): ${detail}`),
+    state === 'up'
+      ? log.info(`redis cache up: ${detail}`)
+      : log.warn(`redis cache down (serving without it): ${detail}`),
   );
-  const app = await buildApp(config, { classifier: engine.classifier, labels: engine.labels, metrics, logger: log });
+  const app = await buildApp(config, {
+    classifier: engine.classifier,
+    labels: engine.labels,
+    metrics,
+    logger: log,
+  });
   await app.listen({ host: config.host, port: config.port });
   log.info(
     {
@@ -45,7 +52,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: draining in-flight requests (up to ${config.shutdownGraceMs} ms)`);
-    const deadline = setTimeout(() => fail(`shutdown took longer than ${config.shutdownGraceMs} ms; exiting`, 1), config.shutdownGraceMs);
+    const deadline = setTimeout(
+      () => fail(`shutdown took longer than ${config.shutdownGraceMs} ms; exiting`, 1),
+      config.shutdownGraceMs,
+    );
     deadline.unref();
     // Fastify stops accepting connections, answers new requests on open ones with 503, and
     // waits for in-flight requests; the engine then finishes whatever is still queued.
@@ -66,7 +76,10 @@ function fail(message: string, code: number): never {
 
 main().catch((error: unknown) => {
   if (error instanceof AppError || error instanceof ConfigError) fail(error.message, 1);
-  if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') fail(`port already in use: ${(error as Error).message}`, 1);
-  process.stderr.write(`sentiment-api: unexpected error at start-up\n${(error as Error)?.stack ?? String(error)}\n`);
+  if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE')
+    fail(`port already in use: ${(error as Error).message}`, 1);
+  process.stderr.write(
+    `sentiment-api: unexpected error at start-up\n${(error as Error)?.stack ?? String(error)}\n`,
+  );
   process.exit(1);
 });

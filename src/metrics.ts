@@ -7,7 +7,10 @@ const PREFIX = 'sentiment_';
 
 // Buckets per quantity (as TEI's prometheus.rs): durations geometric from 0.5 ms to ~16 s,
 // counts in powers of two.
-const SECONDS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384];
+const SECONDS = [
+  0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096,
+  8.192, 16.384,
+];
 const POWERS_OF_TWO = (max: number): number[] => {
   const buckets: number[] = [];
   for (let b = 1; b <= max; b *= 2) buckets.push(b);
@@ -102,7 +105,11 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
 
   constructor() {
     // Node's defaults include event-loop delay percentiles: the proof that inference is off-thread.
-    collectDefaultMetrics({ register: this.registry, prefix: PREFIX, eventLoopMonitoringPrecision: 10 });
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: PREFIX,
+      eventLoopMonitoringPrecision: 10,
+    });
   }
 
   hits(tier: CacheTier, count: number): void {
@@ -126,7 +133,13 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   queueDepth(items: number): void {
     this.queueDepthGauge.set(items);
   }
-  batch(rows: number, seqLen: number, realTokens: number, queueWaitMs: number, runMs: number): void {
+  batch(
+    rows: number,
+    seqLen: number,
+    realTokens: number,
+    queueWaitMs: number,
+    runMs: number,
+  ): void {
     this.batchSize.observe(rows);
     this.batchTokens.observe(rows * seqLen);
     this.realTokens.inc(realTokens);

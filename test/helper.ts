@@ -23,7 +23,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const model = await resolveModel(config);
   const metrics = new Metrics();
   const engine = await startEngine(config, model, metrics, () => undefined);
-  const app = await buildApp(config, { classifier: engine.classifier, labels: engine.labels, metrics, logger: false });
+  const app = await buildApp(config, {
+    classifier: engine.classifier,
+    labels: engine.labels,
+    metrics,
+    logger: false,
+  });
   await app.ready();
   return {
     app,
@@ -39,7 +44,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 /** The value of a counter (summed over labels matching `labels`) in the app's registry. */
-export async function counter(metrics: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function counter(
+  metrics: Metrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = metrics.registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();

@@ -28,7 +28,11 @@ export interface CacheTierStore {
  * text itself, so a new model never serves an old model's scores.
  */
 export function cacheKey(modelFingerprint: string, text: string): string {
-  return createHash('sha256').update(modelFingerprint).update('\0').update(text).digest('base64url');
+  return createHash('sha256')
+    .update(modelFingerprint)
+    .update('\0')
+    .update(text)
+    .digest('base64url');
 }
 
 /**
@@ -56,7 +60,8 @@ export class TieredCache {
           if (t > 0) promote.push([keys[index] as string, value]);
         }
       });
-      if (promote.length > 0) void Promise.all(this.tiers.slice(0, t).map((upper) => upper.setMany(promote)));
+      if (promote.length > 0)
+        void Promise.all(this.tiers.slice(0, t).map((upper) => upper.setMany(promote)));
       missing = stillMissing;
     }
     return found;

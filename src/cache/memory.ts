@@ -11,7 +11,11 @@ export class MemoryCache implements CacheTierStore {
   readonly tier = 'memory' as const;
   private readonly lru: LRUCache<string, Scores>;
 
-  constructor(maxBytes: number, ttlSeconds: number, private readonly observer?: CacheObserver) {
+  constructor(
+    maxBytes: number,
+    ttlSeconds: number,
+    private readonly observer?: CacheObserver,
+  ) {
     this.lru = new LRUCache<string, Scores>({
       maxSize: maxBytes,
       sizeCalculation: (scores, key) => entryBytes(key, scores),

@@ -52,7 +52,9 @@ export class RedisCache implements CacheTierStore {
     if (keys.length === 0) return [];
     try {
       const raw = await this.client.mget(...keys);
-      const values = raw.map((value) => (value === null ? undefined : (JSON.parse(value) as Scores)));
+      const values = raw.map((value) =>
+        value === null ? undefined : (JSON.parse(value) as Scores),
+      );
       const hits = values.filter((value) => value !== undefined).length;
       this.observer?.hits('redis', hits);
       this.observer?.misses('redis', keys.length - hits);
@@ -69,7 +71,8 @@ export class RedisCache implements CacheTierStore {
     const pipeline = this.client.pipeline();
     for (const [key, scores] of entries) {
       // JSON keeps every double exactly, so a hit returns byte for byte what the miss did.
-      if (this.options.ttlSeconds > 0) pipeline.set(key, JSON.stringify(scores), 'EX', this.options.ttlSeconds);
+      if (this.options.ttlSeconds > 0)
+        pipeline.set(key, JSON.stringify(scores), 'EX', this.options.ttlSeconds);
       else pipeline.set(key, JSON.stringify(scores));
     }
     try {

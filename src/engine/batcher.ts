@@ -53,7 +53,10 @@ export class Batcher {
    * the queue past its bound is refused with Overloaded before anything is queued.
    * Resolves each to its row of logits; an aborted signal drops the item before it runs.
    */
-  submit(sequences: readonly (readonly number[])[], signals?: readonly AbortSignal[]): Promise<Float32Array>[] {
+  submit(
+    sequences: readonly (readonly number[])[],
+    signals?: readonly AbortSignal[],
+  ): Promise<Float32Array>[] {
     if (this.closed) throw new ShuttingDown();
     if (this.queue.length + sequences.length > this.options.maxQueued) {
       throw new Overloaded(1);
@@ -147,12 +150,23 @@ export class Batcher {
       .run(batch)
       .then((logits) => {
         const classes = logits.length / items.length;
-        items.forEach((item, row) => item.resolve(logits.subarray(row * classes, (row + 1) * classes)));
-        this.observer?.batch(batch.rows, batch.seqLen, realTokens, queueWaitMs, performance.now() - startedAt);
+        items.forEach((item, row) =>
+          item.resolve(logits.subarray(row * classes, (row + 1) * classes)),
+        );
+        this.observer?.batch(
+          batch.rows,
+          batch.seqLen,
+          realTokens,
+          queueWaitMs,
+          performance.now() - startedAt,
+        );
       })
       .catch((error: unknown) => {
         // Every request in a failed batch gets the same error; none is left waiting.
-        const failure = error instanceof ModelFailed ? error : new ModelFailed(String((error as Error)?.message ?? error), { cause: error });
+        const failure =
+          error instanceof ModelFailed
+            ? error
+            : new ModelFailed(String((error as Error)?.message ?? error), { cause: error });
         for (const item of items) item.reject(failure);
       })
       .finally(() => {
@@ -163,7 +177,10 @@ export class Batcher {
 }
 
 /** Right-pads sequences with id 0 and a zero attention mask to the longest in the batch. */
-export function pad(items: readonly { readonly ids: readonly number[] }[]): { batch: TokenBatch; realTokens: number } {
+export function pad(items: readonly { readonly ids: readonly number[] }[]): {
+  batch: TokenBatch;
+  realTokens: number;
+} {
   const rows = items.length;
   const seqLen = Math.max(...items.map((item) => item.ids.length));
   const inputIds = new BigInt64Array(rows * seqLen);

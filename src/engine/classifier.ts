@@ -42,61 +42,60 @@ export class Classifier {
 
   async classify(texts: readonly string[], clientSignal?: AbortSignal): Promise<Classification> {
     if (texts.length === 0) return { scores: [], cacheHits: 0 };
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = clientSignal ? AbortSignal.any([clientSignal, timeout]) : timeout;
     const keys = texts.map((text) => cacheKey(this.fingerprint, text));
     const cached = await this.cache.getMany(keys);
     const cacheHits = cached.filter((scores) => scores !== undefined).length;
+    if (cacheHits === texts.length) return { scores: cached as Scores[], cacheHits };
 
     // One computation per distinct missing key: a text repeated in a body, or already being
     // computed for another request, runs once. Queue the new ones first: if the queue is
     // full this throws Overloaded before the request has joined anything.
-    const shared = new Map<string, InFlight>();
+    const joined = new Map<string, InFlight>();
     const fresh = new Map<string, string>();
     keys.forEach((key, index) => {
-      if (cached[index] !== undefined || shared.has(key) || fresh.has(key)) return;
+      if (cached[index] !== undefined || joined.has(key) || fresh.has(key)) return;
       const entry = this.inFlight.get(key);
       if (entry) {
         this.observer?.coalesced(1);
-        shared.set(key, entry);
+        joined.set(key, entry);
       } else {
         fresh.set(key, texts[index] as string);
       }
     });
-    for (const [key, entry] of this.compute(fresh)) shared.set(key, entry);
-    const pending = new Map<string, Promise<Scores>>();
-    for (const [key, entry] of shared) pending.set(key, this.join(entry, signal));
+    for (const [key, entry] of this.compute(fresh)) joined.set(key, entry);
+    for (const entry of joined.values()) entry.waiters++;
 
-    const scores = await Promise.all(
-      keys.map((key, index) => cached[index] ?? (pending.get(key) as Promise<Scores>)),
-    ).catch((error: unknown) => {
-      throw timeout.aborted && !clientSignal?.aborted ? new RequestTimedOut(this.timeoutMs) : error;
-    });
-    return { scores, cacheHits };
-  }
-
-  /** Registers a waiter on an in-flight text; its abort only cancels when it was the last. */
-  private join(entry: InFlight, signal: AbortSignal): Promise<Scores> {
-    entry.waiters++;
-    return new Promise<Scores>((resolve, reject) => {
+    // The request gives up when its client goes or its time runs out; a text it was waiting
+    // for is dropped from the queue only when no other request still waits for it.
+    let timedOut = false;
+    const gaveUp = new AbortController();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      gaveUp.abort();
+    }, this.timeoutMs);
+    const forward = (): void => gaveUp.abort();
+    clientSignal?.addEventListener('abort', forward, { once: true });
+    if (clientSignal?.aborted) gaveUp.abort();
+    const abandoned = new Promise<never>((_, reject) => {
       const onAbort = (): void => {
-        entry.waiters--;
-        if (entry.waiters === 0) entry.controller.abort();
-        reject(new RequestAborted());
+        for (const entry of joined.values()) if (--entry.waiters === 0) entry.controller.abort();
+        reject(timedOut ? new RequestTimedOut(this.timeoutMs) : new RequestAborted());
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      entry.result.then(
-        (scores) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(scores);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error as Error);
-        },
-      );
+      if (gaveUp.signal.aborted) onAbort();
+      else gaveUp.signal.addEventListener('abort', onAbort, { once: true });
     });
+    try {
+      const scores = await Promise.race([
+        Promise.all(
+          keys.map((key, index) => cached[index] ?? (joined.get(key) as InFlight).result),
+        ),
+        abandoned,
+      ]);
+      return { scores, cacheHits };
+    } finally {
+      clearTimeout(timer);
+      clientSignal?.removeEventListener('abort', forward);
+    }
   }
 
   /** Tokenizes the texts nobody is computing yet and queues them, each with its own abort. */
@@ -111,7 +110,11 @@ export class Classifier {
     this.observer?.computed(fresh.size);
     [...fresh.keys()].forEach((key, index) => {
       const result = (logits[index] as Promise<Float32Array>).then((row) => softmax(row));
-      const entry: InFlight = { result, waiters: 0, controller: controllers[index] as AbortController };
+      const entry: InFlight = {
+        result,
+        waiters: 0,
+        controller: controllers[index] as AbortController,
+      };
       this.inFlight.set(key, entry);
       result
         .then(

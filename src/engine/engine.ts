@@ -53,11 +53,17 @@ export async function startEngine(
     observer,
   );
   const tiers: CacheTierStore[] = [];
-  if (config.cacheMemoryBytes > 0) tiers.push(new MemoryCache(config.cacheMemoryBytes, config.cacheTtlSeconds, observer));
+  if (config.cacheMemoryBytes > 0)
+    tiers.push(new MemoryCache(config.cacheMemoryBytes, config.cacheTtlSeconds, observer));
   if (config.redisUrl) {
     tiers.push(
       new RedisCache(
-        { url: config.redisUrl, ttlSeconds: config.cacheTtlSeconds, commandTimeoutMs: config.redisTimeoutMs, keyPrefix: 'sentiment:v1:' },
+        {
+          url: config.redisUrl,
+          ttlSeconds: config.cacheTtlSeconds,
+          commandTimeoutMs: config.redisTimeoutMs,
+          keyPrefix: 'sentiment:v1:',
+        },
         logRedisState,
         observer,
       ),
@@ -66,7 +72,14 @@ export async function startEngine(
   const cache = new TieredCache(tiers);
   // Truncation length is preprocessing that changes scores: part of every cache key.
   const fingerprint = `${model.fingerprint}:max${tokenizer.maxLength}`;
-  const classifier = new Classifier(tokenizer, batcher, cache, fingerprint, config.requestTimeoutMs, observer);
+  const classifier = new Classifier(
+    tokenizer,
+    batcher,
+    cache,
+    fingerprint,
+    config.requestTimeoutMs,
+    observer,
+  );
   return {
     classifier,
     labels: model.config.labels,

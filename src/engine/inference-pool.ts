@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import { ModelLoadError } from '../errors.js';
 import type { TokenBatch } from '../model/session.js';
 import type { InferenceWorkerData } from './inference-worker.js';
 
@@ -36,7 +37,10 @@ export class InferencePool implements BatchRunner {
    * here, at start-up, and the first request does not pay for session creation.
    */
   static async start(options: PoolOptions): Promise<InferencePool> {
-    const workerData: InferenceWorkerData = { onnxPath: options.onnxPath, intraOpThreads: options.intraOpThreads };
+    const workerData: InferenceWorkerData = {
+      onnxPath: options.onnxPath,
+      intraOpThreads: options.intraOpThreads,
+    };
     const pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: options.workers,
@@ -58,7 +62,8 @@ export class InferencePool implements BatchRunner {
       await Promise.all(Array.from({ length: options.workers }, () => self.run(warmUp())));
     } catch (error) {
       await pool.destroy();
-      throw error;
+      // Errors cross the worker boundary as plain Errors; restore the one main.ts reports.
+      throw new ModelLoadError((error as Error).message, { cause: error });
     }
     return self;
   }

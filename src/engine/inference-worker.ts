@@ -18,6 +18,9 @@ const session = ModelSession.load(onnxPath, { intraOpThreads });
 export default async function runBatch(batch: TokenBatch): Promise<Float32Array> {
   const logits = await (await session).run(batch);
   // A tensor's data may be a view into a larger buffer; transfer only a standalone copy.
-  const own = logits.byteOffset === 0 && logits.byteLength === logits.buffer.byteLength ? logits : logits.slice();
+  const own =
+    logits.byteOffset === 0 && logits.byteLength === logits.buffer.byteLength
+      ? logits
+      : logits.slice();
   return move(own) as unknown as Float32Array;
 }

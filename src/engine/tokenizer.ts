@@ -22,13 +22,17 @@ export class ModelTokenizer {
     // Truncation below assumes the single-sequence template is `[CLS] $A [SEP]`; check it once.
     const probe = tokenizer.encode('a', { add_special_tokens: true }).ids;
     if (probe[0] !== this.clsId || probe.at(-1) !== this.sepId) {
-      throw new ModelLoadError('tokenizer does not wrap a text as [CLS] … [SEP]; only BERT-style tokenizers are supported');
+      throw new ModelLoadError(
+        'tokenizer does not wrap a text as [CLS] … [SEP]; only BERT-style tokenizers are supported',
+      );
     }
   }
 
   /** Loads `tokenizer.json`, or builds the equivalent tokenizer from `vocab.txt`. */
   static fromModelFiles(files: ModelFiles, maxPositions: number): ModelTokenizer {
-    const config = files.tokenizerConfigPath ? (readJson(files.tokenizerConfigPath) as TokenizerConfig) : {};
+    const config = files.tokenizerConfigPath
+      ? (readJson(files.tokenizerConfigPath) as TokenizerConfig)
+      : {};
     const json = files.tokenizerJsonPath
       ? readJson(files.tokenizerJsonPath)
       : wordPieceTokenizerJson(readFileSync(files.vocabPath as string, 'utf8'), config);
@@ -36,9 +40,13 @@ export class ModelTokenizer {
     try {
       tokenizer = new Tokenizer(json as object, config);
     } catch (error) {
-      throw new ModelLoadError(`cannot build the tokenizer of ${files.dir}: ${(error as Error).message}`, { cause: error });
+      throw new ModelLoadError(
+        `cannot build the tokenizer of ${files.dir}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
-    const configured = typeof config.model_max_length === 'number' ? config.model_max_length : Infinity;
+    const configured =
+      typeof config.model_max_length === 'number' ? config.model_max_length : Infinity;
     return new ModelTokenizer(tokenizer, Math.min(maxPositions, configured));
   }
 

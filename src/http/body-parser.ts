@@ -7,7 +7,11 @@ import { BodyNotJson, UnsupportedMediaType } from './http-errors.js';
  * Content-Type is read as JSON (FastAPI does, and the course's k6 script sends none).
  */
 export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): void {
-  const parseJson = (_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void => {
+  const parseJson = (
+    _request: FastifyRequest,
+    body: string,
+    done: (err: Error | null, body?: unknown) => void,
+  ): void => {
     if (body.length === 0) return done(null, undefined);
     try {
       done(null, JSON.parse(body));
@@ -17,7 +21,11 @@ export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): vo
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, parseJson);
-  app.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: 'string', bodyLimit }, parseJson);
+  app.addContentTypeParser(
+    /^application\/[\w.-]+\+json$/,
+    { parseAs: 'string', bodyLimit },
+    parseJson,
+  );
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const type = request.headers['content-type'];
     if (type === undefined || type === '') return parseJson(request, body as string, done);

@@ -23,7 +23,13 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     }
     if (error instanceof BodyNotJson) {
       return send(reply, 422, [
-        { type: 'json_invalid', loc: ['body', error.position], msg: 'JSON decode error', input: {}, ctx: { error: error.reason } },
+        {
+          type: 'json_invalid',
+          loc: ['body', error.position],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: error.reason },
+        },
       ]);
     }
     if (error instanceof UnsupportedMediaType || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
@@ -33,11 +39,19 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return send(reply, 413, [
-        { type: 'body_too_large', loc: ['body'], msg: `Request body is larger than ${bodyLimit} bytes`, ctx: { max_bytes: bodyLimit } },
+        {
+          type: 'body_too_large',
+          loc: ['body'],
+          msg: `Request body is larger than ${bodyLimit} bytes`,
+          ctx: { max_bytes: bodyLimit },
+        },
       ]);
     }
     if (error instanceof MethodNotAllowed) {
-      return reply.code(405).header('allow', error.allow.join(', ')).send({ detail: error.message });
+      return reply
+        .code(405)
+        .header('allow', error.allow.join(', '))
+        .send({ detail: error.message });
     }
     if (error instanceof Overloaded || error instanceof ShuttingDown) {
       reply.header('retry-after', String(error.retryAfterSeconds));
@@ -48,7 +62,9 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
-      return send(reply, status, [{ type: (error.code ?? 'bad_request').toLowerCase(), loc: [], msg: error.message }]);
+      return send(reply, status, [
+        { type: (error.code ?? 'bad_request').toLowerCase(), loc: [], msg: error.message },
+      ]);
     }
     request.log.error({ err: error }, 'unhandled error');
     return send(reply, 500, [{ type: 'internal_error', loc: [], msg: 'Internal Server Error' }]);

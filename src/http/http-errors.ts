@@ -16,7 +16,11 @@ export class BodyNotJson extends AppError {
 /** A body in a media type other than JSON. */
 export class UnsupportedMediaType extends AppError {
   constructor(readonly contentType: string) {
-    super('unsupported_media_type', 415, `Unsupported media type '${contentType}'; send application/json`);
+    super(
+      'unsupported_media_type',
+      415,
+      `Unsupported media type '${contentType}'; send application/json`,
+    );
   }
 }
 

@@ -13,7 +13,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       info: {
         title: 'sentiment-api',
         version,
-        description: 'Sentiment analysis with a DistilBERT model fine-tuned on SST-2, served with ONNX Runtime.',
+        description:
+          'Sentiment analysis with a DistilBERT model fine-tuned on SST-2, served with ONNX Runtime.',
       },
       tags: [
         { name: 'model', description: 'Predictions' },

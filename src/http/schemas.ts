@@ -32,7 +32,8 @@ export const LabelScore = Type.Object(
 export const PredictResponse = Type.Object(
   {
     predictions: Type.Array(Type.Array(LabelScore), {
-      description: 'One list per input text, in input order; each holds every class in class-id order.',
+      description:
+        'One list per input text, in input order; each holds every class in class-id order.',
     }),
   },
   {
@@ -55,7 +56,10 @@ export const PredictResponse = Type.Object(
 );
 export type PredictResponse = Static<typeof PredictResponse>;
 
-export const HealthResponse = Type.Object({ status: Type.Literal('healthy') }, { title: 'HealthResponse' });
+export const HealthResponse = Type.Object(
+  { status: Type.Literal('healthy') },
+  { title: 'HealthResponse' },
+);
 
 /** FastAPI's validation error item: where, what, and the machine-readable type. */
 export const ErrorItem = Type.Object(
@@ -71,4 +75,7 @@ export const ErrorItem = Type.Object(
 export type ErrorItem = Static<typeof ErrorItem>;
 
 /** FastAPI's `HTTPValidationError`, used for 413, 415, 422, 429, 503 and 504 alike. */
-export const ErrorBody = Type.Object({ detail: Type.Array(ErrorItem) }, { title: 'HTTPValidationError' });
+export const ErrorBody = Type.Object(
+  { detail: Type.Array(ErrorItem) },
+  { title: 'HTTPValidationError' },
+);

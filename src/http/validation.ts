@@ -26,11 +26,21 @@ function translate(error: AjvError): ErrorItem {
   const { instancePath, keyword, params, data } = error;
   switch (keyword) {
     case 'required':
-      return { type: 'missing', loc: loc(instancePath, String(params.missingProperty)), msg: 'Field required', input: data };
+      return {
+        type: 'missing',
+        loc: loc(instancePath, String(params.missingProperty)),
+        msg: 'Field required',
+        input: data,
+      };
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const input = (data as Record<string, unknown> | undefined)?.[key];
-      return { type: 'extra_forbidden', loc: loc(instancePath, key), msg: 'Extra inputs are not permitted', input };
+      return {
+        type: 'extra_forbidden',
+        loc: loc(instancePath, key),
+        msg: 'Extra inputs are not permitted',
+        input,
+      };
     }
     case 'maxItems': {
       const count = Array.isArray(data) ? data.length : undefined;
@@ -50,7 +60,8 @@ function translate(error: AjvError): ErrorItem {
       };
     case 'type':
       if (instancePath === '') {
-        if (data === null || data === undefined) return { type: 'missing', loc: ['body'], msg: 'Field required', input: null };
+        if (data === null || data === undefined)
+          return { type: 'missing', loc: ['body'], msg: 'Field required', input: null };
         return {
           type: 'model_attributes_type',
           loc: ['body'],
@@ -58,18 +69,38 @@ function translate(error: AjvError): ErrorItem {
           input: data,
         };
       }
-      if (params.type === 'array') return { type: 'list_type', loc: loc(instancePath), msg: 'Input should be a valid list', input: data };
-      if (params.type === 'string') return { type: 'string_type', loc: loc(instancePath), msg: 'Input should be a valid string', input: data };
+      if (params.type === 'array')
+        return {
+          type: 'list_type',
+          loc: loc(instancePath),
+          msg: 'Input should be a valid list',
+          input: data,
+        };
+      if (params.type === 'string')
+        return {
+          type: 'string_type',
+          loc: loc(instancePath),
+          msg: 'Input should be a valid string',
+          input: data,
+        };
       break;
   }
-  return { type: keyword, loc: loc(instancePath), msg: `Input is not valid (${keyword})`, input: data };
+  return {
+    type: keyword,
+    loc: loc(instancePath),
+    msg: `Input is not valid (${keyword})`,
+    input: data,
+  };
 }
 
 /**
  * Ajv's errors for a request body → FastAPI's `detail` list and the status to answer with:
  * 413 when every error is a size limit, else 422 with all of them, as pydantic reports all.
  */
-export function validationDetail(errors: readonly AjvError[]): { status: 413 | 422; detail: ErrorItem[] } {
+export function validationDetail(errors: readonly AjvError[]): {
+  status: 413 | 422;
+  detail: ErrorItem[];
+} {
   const detail = errors.map(translate);
   const status = errors.every((error) => LIMIT_KEYWORDS.has(error.keyword)) ? 413 : 422;
   // Ajv reports a too-long string's sibling errors once per schema branch; keep one per loc+type.

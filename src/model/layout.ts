@@ -83,7 +83,9 @@ export function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ModelLoadError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new ModelLoadError(`${path} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -92,7 +94,9 @@ export function readModelConfig(configPath: string): ModelConfig {
   const raw = readJson(configPath) as Record<string, unknown>;
   const id2label = raw.id2label as Record<string, unknown> | undefined;
   if (!id2label || typeof id2label !== 'object' || Object.keys(id2label).length === 0) {
-    throw new ModelLoadError(`${configPath} has no id2label: is this a sequence-classification model?`);
+    throw new ModelLoadError(
+      `${configPath} has no id2label: is this a sequence-classification model?`,
+    );
   }
   const count = Object.keys(id2label).length;
   const labels: string[] = [];

@@ -36,15 +36,21 @@ export class ModelSession {
         executionMode: 'sequential',
       });
     } catch (error) {
-      throw new ModelLoadError(`ONNX Runtime cannot load ${path}: ${(error as Error).message}`, { cause: error });
+      throw new ModelLoadError(`ONNX Runtime cannot load ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     for (const name of ['input_ids', 'attention_mask']) {
       if (!session.inputNames.includes(name)) {
-        throw new ModelLoadError(`${path} has no input '${name}' (inputs: ${session.inputNames.join(', ')})`);
+        throw new ModelLoadError(
+          `${path} has no input '${name}' (inputs: ${session.inputNames.join(', ')})`,
+        );
       }
     }
     if (!session.outputNames.includes('logits')) {
-      throw new ModelLoadError(`${path} has no output 'logits' (outputs: ${session.outputNames.join(', ')})`);
+      throw new ModelLoadError(
+        `${path} has no output 'logits' (outputs: ${session.outputNames.join(', ')})`,
+      );
     }
     return new ModelSession(session, path);
   }
@@ -58,7 +64,11 @@ export class ModelSession {
     };
     // Graphs exported from BERT take token_type_ids too; a single text is all segment 0.
     if (this.session.inputNames.includes('token_type_ids')) {
-      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(batch.rows * batch.seqLen), dims);
+      feeds.token_type_ids = new ort.Tensor(
+        'int64',
+        new BigInt64Array(batch.rows * batch.seqLen),
+        dims,
+      );
     }
     try {
       const { logits } = await this.session.run(feeds, ['logits']);

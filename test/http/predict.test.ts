@@ -20,8 +20,16 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
   });
   after(() => t.close());
 
-  const predict = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    t.app.inject({ method: 'POST', url: '/predict', headers, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+  const predict = (
+    body: unknown,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/predict',
+      headers,
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   test("answers the seed's example: one list per text, both classes in class-id order", async () => {
     const res = await predict({ text: ['I hate you.', 'I love you.'] });
@@ -30,48 +38,77 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
     assert.deepEqual(Object.keys(body), ['predictions']);
     assert.equal(body.predictions.length, 2);
     for (const row of body.predictions) {
-      assert.deepEqual(row.map((s) => s.label), ['NEGATIVE', 'POSITIVE']);
+      assert.deepEqual(
+        row.map((s) => s.label),
+        ['NEGATIVE', 'POSITIVE'],
+      );
       assert.deepEqual(Object.keys(row[0] as object), ['label', 'score']);
       assert.ok(Math.abs(row.reduce((sum, s) => sum + s.score, 0) - 1) < 1e-9);
     }
-    const [hate, love] = body.predictions as [Predictions['predictions'][0], Predictions['predictions'][0]];
+    const [hate, love] = body.predictions as [
+      Predictions['predictions'][0],
+      Predictions['predictions'][0],
+    ];
     assert.ok((hate[0]?.score ?? 0) > 0.5, 'I hate you. is NEGATIVE');
     assert.ok((love[1]?.score ?? 0) > 0.5, 'I love you. is POSITIVE');
   });
 
-  test('reproduces every golden probability within 1e-4, alone and in one padded batch', { skip: skipWithoutShared('models/sst2-tiny-distilbert/golden.jsonl') }, async () => {
-    const golden = readFileSync(shared('models/sst2-tiny-distilbert/golden.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Golden);
-    // All at once: the texts share padded batches of mixed lengths.
-    const together = (await predict({ text: golden.map((g) => g.text) })).json<Predictions>().predictions;
-    // One at a time on an app without a cache, so every text is computed unpadded.
-    const uncached = await startTestApp({ CACHE_MEMORY_BYTES: '0' });
-    try {
-      for (const [i, g] of golden.entries()) {
-        const res = await uncached.app.inject({ method: 'POST', url: '/predict', payload: { text: [g.text] } });
-        const alone = res.json<Predictions>().predictions[0];
-        for (const [c, p] of g.probs.entries()) {
-          assert.ok(Math.abs((together[i]?.[c]?.score as number) - p) < 1e-4, `${g.id} class ${c} batched`);
-          assert.ok(Math.abs((alone?.[c]?.score as number) - p) < 1e-4, `${g.id} class ${c} alone`);
+  test(
+    'reproduces every golden probability within 1e-4, alone and in one padded batch',
+    { skip: skipWithoutShared('models/sst2-tiny-distilbert/golden.jsonl') },
+    async () => {
+      const golden = readFileSync(shared('models/sst2-tiny-distilbert/golden.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Golden);
+      // All at once: the texts share padded batches of mixed lengths.
+      const together = (await predict({ text: golden.map((g) => g.text) })).json<Predictions>()
+        .predictions;
+      // One at a time on an app without a cache, so every text is computed unpadded.
+      const uncached = await startTestApp({ CACHE_MEMORY_BYTES: '0' });
+      try {
+        for (const [i, g] of golden.entries()) {
+          const res = await uncached.app.inject({
+            method: 'POST',
+            url: '/predict',
+            payload: { text: [g.text] },
+          });
+          const alone = res.json<Predictions>().predictions[0];
+          for (const [c, p] of g.probs.entries()) {
+            assert.ok(
+              Math.abs((together[i]?.[c]?.score as number) - p) < 1e-4,
+              `${g.id} class ${c} batched`,
+            );
+            assert.ok(
+              Math.abs((alone?.[c]?.score as number) - p) < 1e-4,
+              `${g.id} class ${c} alone`,
+            );
+          }
         }
+      } finally {
+        await uncached.close();
       }
-    } finally {
-      await uncached.close();
-    }
-  });
+    },
+  );
 
   test('padding does not change any score beyond 1e-5', async () => {
     const short = 'great';
-    const long = 'an utterly tedious , overlong and joyless slog that never finds a reason to exist ' .repeat(4);
+    const long =
+      'an utterly tedious , overlong and joyless slog that never finds a reason to exist '.repeat(
+        4,
+      );
     const alone = (await predict({ text: [short] })).json<Predictions>().predictions[0];
     // A fresh app so the short text is not a cache hit, batched with a much longer text.
     const other = await startTestApp({ CACHE_MEMORY_BYTES: '0', BATCH_MAX_DELAY_MS: '50' });
     try {
-      const res = await other.app.inject({ method: 'POST', url: '/predict', payload: { text: [long, short] } });
+      const res = await other.app.inject({
+        method: 'POST',
+        url: '/predict',
+        payload: { text: [long, short] },
+      });
       const padded = res.json<Predictions>().predictions[1];
-      for (let c = 0; c < 2; c++) assert.ok(Math.abs((alone?.[c]?.score as number) - (padded?.[c]?.score as number)) < 1e-5);
+      for (let c = 0; c < 2; c++)
+        assert.ok(Math.abs((alone?.[c]?.score as number) - (padded?.[c]?.score as number)) < 1e-5);
     } finally {
       await other.close();
     }

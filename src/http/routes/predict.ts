@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Classifier } from '../../engine/classifier.js';
 import type { Metrics } from '../../metrics.js';
-import { ErrorBody, PredictResponse, predictRequestSchema, type PredictRequest, type RequestLimits } from '../schemas.js';
+import {
+  ErrorBody,
+  PredictResponse,
+  predictRequestSchema,
+  type PredictRequest,
+  type RequestLimits,
+} from '../schemas.js';
 
 /** What the predict route needs from the layers below. */
 export interface PredictDeps {
@@ -43,7 +49,9 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
       const { scores, cacheHits } = await classifier.classify(texts, gone.signal);
       reply.header('x-cache-hits', String(cacheHits));
       return {
-        predictions: scores.map((row) => labels.map((label, id) => ({ label, score: row[id] as number }))),
+        predictions: scores.map((row) =>
+          labels.map((label, id) => ({ label, score: row[id] as number })),
+        ),
       };
     },
   );

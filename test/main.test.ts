@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { BUNDLED_MODEL_DIR } from '../src/config.js';
+import { exited, freePort, startService, waitUntilUp } from './process.js';
+
+/** Starts the service expecting it to refuse; returns its exit code and what it printed. */
+async function refusal(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = startService(env);
+  const code = await exited(child);
+  return { code, output: child.output().trim() };
+}
+
+describe('start-up and shutdown of the real process', () => {
+  test('a missing MODEL_DIR → one line naming it, non-zero exit, no stack trace', async () => {
+    const { code, output } = await refusal({ MODEL_DIR: '/nonexistent/model' });
+    assert.notEqual(code, 0);
+    assert.equal(output, 'sentiment-api: model folder /nonexistent/model does not exist');
+  });
+
+  test('a model folder without its ONNX graph → one line naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'broken-model-'));
+    copyFileSync(join(BUNDLED_MODEL_DIR, 'config.json'), join(dir, 'config.json'));
+    copyFileSync(join(BUNDLED_MODEL_DIR, 'vocab.txt'), join(dir, 'vocab.txt'));
+    const { code, output } = await refusal({ MODEL_DIR: dir });
+    assert.notEqual(code, 0);
+    assert.equal(output.split('\n').length, 1);
+    assert.match(output, /has no onnx\/model\.onnx/);
+  });
+
+  test('a corrupt ONNX graph → one line from the runtime, non-zero exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corrupt-model-'));
+    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(BUNDLED_MODEL_DIR, name), join(dir, name));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'onnx'));
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), 'not a graph');
+    const { code, output } = await refusal({ MODEL_DIR: dir });
+    assert.notEqual(code, 0);
+    assert.match(output, /^sentiment-api: ONNX Runtime cannot load .*model\.onnx/);
+    assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
+  });
+
+  test('a bad setting → exit 2 naming the variable', async () => {
+    const { code, output } = await refusal({ PORT: 'eighty' });
+    assert.equal(code, 2);
+    assert.equal(
+      output,
+      "sentiment-api: configuration error: PORT must be a whole number, got 'eighty'",
+    );
+  });
+
+  test('SIGTERM with requests in flight: every one is answered, then exit 0', async () => {
+    const port = await freePort();
+    const child = startService({ PORT: String(port), CACHE_MEMORY_BYTES: '0' });
+    try {
+      await waitUntilUp(`http://127.0.0.1:${port}/health`);
+      const texts = Array.from({ length: 64 }, (_, i) =>
+        `a long and winding review number ${i} `.repeat(60),
+      );
+      const inFlight = Array.from({ length: 8 }, () =>
+        fetch(`http://127.0.0.1:${port}/predict`, {
+          method: 'POST',
+          body: JSON.stringify({ text: texts }),
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      // SIGTERM once the server has read every request (its text counter says so), so the
+      // test is about requests in flight, not about connections refused after close.
+      const received = async (): Promise<number> => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return Number(/^sentiment_texts_total (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      while ((await received()) < 8 * 64) await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGTERM');
+      const responses = await Promise.all(inFlight);
+      assert.deepEqual(
+        responses.map((r) => r.status),
+        Array(8).fill(200),
+      );
+      for (const r of responses)
+        assert.equal(((await r.json()) as { predictions: unknown[] }).predictions.length, 64);
+      assert.equal(await exited(child), 0, child.output());
+      assert.match(child.output(), /SIGTERM: draining/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('start-up log names the model served and how to serve the production model', async () => {
+    const port = await freePort();
+    const child = startService({ PORT: String(port) });
+    try {
+      await waitUntilUp(`http://127.0.0.1:${port}/health`);
+      assert.match(child.output(), /serving bundled model .*sst2-tiny-distilbert/);
+      assert.match(child.output(), /MODEL_ID=winegarj\/distilbert-base-uncased-finetuned-sst2/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+});
