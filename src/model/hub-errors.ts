@@ -142,9 +142,10 @@ export function networkError(endpoint: string, error: unknown): HubError {
       { cause: error },
     );
   }
+  const what = code.includes('TIMEOUT') ? 'timed out' : 'failed';
   return new HubError(
     'network',
-    `the connection to ${endpoint} failed (${reason}); check the network or set HF_ENDPOINT / HF_HUB_OFFLINE=1`,
+    `the connection to ${endpoint} ${what} (${reason}); check the network, or set HF_ENDPOINT / HF_HUB_OFFLINE=1`,
     TRANSIENT.has(code),
     { cause: error },
   );

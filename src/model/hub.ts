@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Config } from '../config.js';
 import { COMMIT_RE, fetchRevision, selectFiles } from './hub-api.js';
 import type { RepoFile } from './hub-api.js';
 import {
@@ -41,6 +42,23 @@ export interface PullOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Longest wait for response headers or the next body chunk; default 30 s. */
   readonly timeoutMs?: number;
+}
+
+/**
+ * The PullOptions a Config implies (MODEL_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE), for
+ * `sentiment-api pull` and MODEL_ID at start-up; `extra` adds progress, log and the like.
+ */
+export function pullOptionsFromConfig(
+  config: Pick<Config, 'modelCache' | 'hfEndpoint' | 'hfToken' | 'hfOffline'>,
+  extra: Partial<PullOptions> = {},
+): PullOptions {
+  return {
+    cacheDir: config.modelCache,
+    endpoint: config.hfEndpoint,
+    token: config.hfToken,
+    offline: config.hfOffline,
+    ...extra,
+  };
 }
 
 /** A model folder ready for `resolveModelFiles`. */

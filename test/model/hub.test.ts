@@ -132,6 +132,17 @@ describe('pullModel', () => {
       lines.join('\n'),
     );
   });
+
+  test('progress: a bar redrawn in place on a TTY', async () => {
+    hub.addCommit('acme/bar', safetensorsRepo(5000));
+    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
+    const chunks: Buffer[] = [];
+    tty.on('data', (c: Buffer) => chunks.push(c));
+    await pullModel('acme/bar', testOptions(cache.dir, hub.url, { progress: tty }));
+    const text = Buffer.concat(chunks).toString();
+    assert.ok(text.includes('\u001b['), 'terminal escapes redraw the bar');
+    assert.match(text, /100% \| 5\.\d kB \/ 5\.\d kB/);
+  });
 });
 
 describe('pullModel from the cache alone', () => {
