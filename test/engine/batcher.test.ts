@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Batcher, pad } from '../../src/engine/batcher.js';
+import type { BatchRunner } from '../../src/engine/inference-pool.js';
+import { ModelFailed, Overloaded, RequestAborted } from '../../src/errors.js';
+import type { TokenBatch } from '../../src/model/session.js';
+
+/**
+ * A runner that records batches and finishes them when told: the real one is tested in the
+ * integration tests; here the point is the batcher's choices.
+ */
+class FakeRunner implements BatchRunner {
+  readonly batches: TokenBatch[] = [];
+  private releases: (() => void)[] = [];
+  fail: Error | undefined;
+  constructor(readonly slots = 1) {}
+  run(batch: TokenBatch): Promise<Float32Array> {
+    this.batches.push(batch);
+    return new Promise((resolve, reject) => {
+      this.releases.push(() => {
+        if (this.fail) return reject(this.fail);
+        // Logit 0 of each row = its first token id, so rows can be told apart.
+        const out = new Float32Array(batch.rows * 2);
+        for (let r = 0; r < batch.rows; r++) out[r * 2] = Number(batch.inputIds[r * batch.seqLen]);
+        resolve(out);
+      });
+    });
+  }
+  releaseAll(): void {
+    const pending = this.releases;
+    this.releases = [];
+    for (const release of pending) release();
+  }
+  async close(): Promise<void> {}
+}
+
+const seq = (first: number, length: number): number[] => [
+  first,
+  ...Array<number>(length - 1).fill(7),
+];
+const options = { maxItems: 4, maxTokens: 64, maxDelayMs: 0, maxQueued: 100 };
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('Batcher', () => {
+  test('pad right-pads with id 0 and mask 0', () => {
+    const { batch, realTokens } = pad([{ ids: [1, 2, 3] }, { ids: [4] }]);
+    assert.deepEqual([...batch.inputIds], [1n, 2n, 3n, 4n, 0n, 0n]);
+    assert.deepEqual([...batch.attentionMask], [1n, 1n, 1n, 1n, 0n, 0n]);
+    assert.equal(realTokens, 4);
+  });
+
+  test('each row resolves to its own logits, in order', async () => {
+    const runner = new FakeRunner();
+    const batcher = new Batcher(runner, options);
+    const results = batcher.submit([seq(11, 3), seq(22, 5)]);
+    runner.releaseAll();
+    const rows = await Promise.all(results);
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [11, 22],
+    );
+  });
+
+  test('while the worker is busy, queued items are grouped by length around the oldest', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, { ...options, maxItems: 3, maxTokens: 200 });
+    const first = batcher.submit([seq(1, 4)]); // runs alone at once
+    const queued = batcher.submit([seq(2, 10), seq(3, 40), seq(4, 11), seq(5, 39), seq(6, 9)]);
+    runner.releaseAll();
+    await first[0];
+    await tick();
+    // Oldest queued is length 10: its batch takes the lengths closest to it (9, 11), not 40.
+    assert.equal(runner.batches[1]?.rows, 3);
+    assert.equal(runner.batches[1]?.seqLen, 11);
+    runner.releaseAll();
+    await tick();
+    assert.equal(runner.batches[2]?.seqLen, 40);
+    runner.releaseAll();
+    await Promise.all(queued);
+  });
+
+  test('a batch never exceeds the token budget (rows × padded length)', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, { ...options, maxItems: 100, maxTokens: 100 });
+    const hold = batcher.submit([seq(1, 2)]);
+    const all = batcher.submit(Array.from({ length: 20 }, (_, i) => seq(i + 2, 30)));
+    for (let i = 0; i < 12; i++) {
+      runner.releaseAll();
+      await tick();
+    }
+    await Promise.all([...hold, ...all]);
+    for (const b of runner.batches.slice(1))
+      assert.ok(b.rows * b.seqLen <= 100, `${b.rows}×${b.seqLen}`);
+    assert.equal(
+      runner.batches.slice(1).reduce((n, b) => n + b.rows, 0),
+      20,
+    );
+  });
+
+  test('a full queue refuses the whole request with Overloaded and queues none of it', () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, { ...options, maxQueued: 5 });
+    batcher.submit([seq(1, 2)]); // dispatched at once, not queued
+    batcher.submit([seq(2, 2), seq(3, 2), seq(4, 2)]);
+    assert.throws(() => batcher.submit([seq(5, 2), seq(6, 2), seq(7, 2)]), Overloaded);
+    assert.equal(batcher.depth, 3);
+  });
+
+  test('an aborted item is dropped before it reaches the model', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, options);
+    const busy = batcher.submit([seq(1, 2)]);
+    const controller = new AbortController();
+    const [dropped] = batcher.submit([seq(2, 2)], [controller.signal]);
+    const [kept] = batcher.submit([seq(3, 2)]);
+    controller.abort();
+    runner.releaseAll();
+    await assert.rejects(dropped as Promise<Float32Array>, RequestAborted);
+    await tick();
+    runner.releaseAll();
+    assert.equal((await kept)?.[0], 3);
+    await Promise.all(busy);
+    const ran = runner.batches.flatMap((b) =>
+      Array.from({ length: b.rows }, (_, r) => Number(b.inputIds[r * b.seqLen])),
+    );
+    assert.deepEqual(ran, [1, 3]);
+  });
+
+  test('a failed batch fails every request in it with the same error', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, options);
+    runner.fail = new Error('kernel exploded');
+    const results = batcher.submit([seq(1, 2), seq(2, 2)]);
+    runner.releaseAll();
+    const errors = await Promise.all(
+      results.map((r) =>
+        r.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    assert.ok(errors[0] instanceof ModelFailed);
+    assert.equal(errors[0], errors[1]);
+  });
+
+  test('with a max delay, a lone item waits for company, then goes', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, { ...options, maxDelayMs: 30 });
+    const a = batcher.submit([seq(1, 2)]);
+    await new Promise((r) => setTimeout(r, 5));
+    const b = batcher.submit([seq(2, 2)]);
+    assert.equal(runner.batches.length, 0, 'nothing dispatched before the delay');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(runner.batches.length, 1);
+    assert.equal(runner.batches[0]?.rows, 2);
+    runner.releaseAll();
+    await Promise.all([...a, ...b]);
+  });
+
+  test('drain refuses new work and waits for queued work', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, options);
+    const queued = batcher.submit([seq(1, 2)]);
+    const drained = batcher.drain();
+    assert.throws(() => batcher.submit([seq(2, 2)]), /shutting down/);
+    runner.releaseAll();
+    await Promise.all(queued);
+    await drained;
+  });
+});
