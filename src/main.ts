@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { runCommand } from './cli.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startEngine } from './engine/engine.js';
 import { AppError } from './errors.js';
@@ -9,7 +11,10 @@ import { resolveModel } from './model/resolve.js';
 const PRODUCTION_HINT =
   'to serve the production model set MODEL_ID=winegarj/distilbert-base-uncased-finetuned-sst2 (pulled and converted on first start) or MODEL_DIR=<folder>';
 
-/** Process entry: config → model → engine → app → listen; SIGTERM drains. */
+/**
+ * Process entry (and the `sentiment-api` bin): `serve` (the default) or another command of
+ * cli.ts. The only file that reads process.env or calls process.exit.
+ */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -18,9 +23,22 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, 2);
     throw error;
   }
+  const [command = 'serve', ...args] = process.argv.slice(2);
+  if (command !== 'serve') {
+    const code = await runCommand(command, args, config, {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    });
+    process.exit(code);
+  }
+  await serve(config);
+}
+
+/** config → model → engine → app → listen; SIGTERM drains. */
+async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel });
 
-  const model = await resolveModel(config);
+  const model = await resolveModel(config, (line) => log.info(line));
   const metrics = new Metrics();
   const engine = await startEngine(config, model, metrics, (state, detail) =>
     state === 'up'

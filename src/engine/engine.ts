@@ -29,6 +29,18 @@ export interface Engine {
 
 export type EngineObserver = BatcherObserver & ClassifierObserver & CacheObserver;
 
+/** An observer that records nothing: for one-shot use such as `sentiment-api predict`. */
+export const SILENT_OBSERVER: EngineObserver = {
+  batch: () => undefined,
+  dropped: () => undefined,
+  queueDepth: () => undefined,
+  coalesced: () => undefined,
+  computed: () => undefined,
+  hits: () => undefined,
+  misses: () => undefined,
+  error: () => undefined,
+};
+
 /** Starts the inference workers and the cache tiers for one model. */
 export async function startEngine(
   config: Config,

@@ -5,6 +5,7 @@ import { BodyNotJson, UnsupportedMediaType } from './http-errors.js';
  * JSON bodies, parsed by us rather than Fastify's default parser so that a syntax error
  * becomes FastAPI's `json_invalid` with its position, and so that a body sent with no
  * Content-Type is read as JSON (FastAPI does, and the course's k6 script sends none).
+ * `text/plain` is read as JSON too: it is what `fetch(url, { body: string })` sends.
  */
 export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): void {
   const parseJson = (
@@ -20,7 +21,11 @@ export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): vo
     }
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, parseJson);
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string', bodyLimit },
+    parseJson,
+  );
   app.addContentTypeParser(
     /^application\/[\w.-]+\+json$/,
     { parseAs: 'string', bodyLimit },

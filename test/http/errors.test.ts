@@ -124,6 +124,11 @@ describe('client mistakes get FastAPI-shaped errors, never a 500', () => {
     );
   });
 
+  test('text/plain is read as JSON (fetch sends it for a string body)', async () => {
+    const res = await post('{"text": ["fine"]}', 'text/plain;charset=UTF-8');
+    assert.equal(res.statusCode, 200);
+  });
+
   test('a limit error and a type error together → 422 with both', async () => {
     await expectDetail(JSON.stringify({ text: [1, 'x'.repeat(51)] }), 422, [
       [['body', 'text', 0], 'string_type'],

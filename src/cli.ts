@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import type { Config } from './config.js';
+import { SILENT_OBSERVER, startEngine } from './engine/engine.js';
+import { convertModel, generateModel, PRESETS } from './model/convert/index.js';
+import { pullModel, pullOptionsFromConfig } from './model/hub.js';
+import { resolveModel } from './model/resolve.js';
+
+/** Output streams, so tests can capture what a command prints. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const USAGE = `usage: sentiment-api [command]
+
+commands:
+  serve                                  start the HTTP service (the default)
+  predict <text> [<text> …]              classify texts with the configured model, print JSON
+  pull <org/name>[@revision]             download a model from the Hub into MODEL_CACHE
+  convert <model-dir> [--quantize int8] [--optimize]
+                                         write onnx/model.onnx from model.safetensors
+  generate --preset tiny|base --out <dir> [--quantize int8] [--seed N]
+                                         write a DistilBERT with random weights (tests, benchmarks)
+
+configuration is read from the environment: see the README's configuration table.`;
+
+/** Runs one command other than `serve`; resolves to the process exit code. */
+export async function runCommand(
+  command: string,
+  args: string[],
+  config: Config,
+  io: CliIo,
+): Promise<number> {
+  switch (command) {
+    case 'predict':
+      return predict(args, config, io);
+    case 'pull': {
+      const { positionals } = parseArgs({ args, allowPositionals: true });
+      if (positionals.length !== 1) return usage(io, 'pull takes one <org/name>[@revision]');
+      const pulled = await pullModel(
+        positionals[0] as string,
+        pullOptionsFromConfig(config, { log: io.err }),
+      );
+      io.out(pulled.dir);
+      return 0;
+    }
+    case 'convert': {
+      const { positionals, values } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { quantize: { type: 'string' }, optimize: { type: 'boolean' } },
+      });
+      if (positionals.length !== 1) return usage(io, 'convert takes one <model-dir>');
+      if (values.quantize !== undefined && values.quantize !== 'int8')
+        return usage(io, '--quantize takes int8');
+      const { written } = await convertModel(positionals[0] as string, {
+        ...(values.quantize ? { quantize: 'int8' as const } : {}),
+        ...(values.optimize ? { optimize: true } : {}),
+      });
+      for (const file of written) io.out(file);
+      return 0;
+    }
+    case 'generate': {
+      const { values } = parseArgs({
+        args,
+        options: {
+          preset: { type: 'string' },
+          out: { type: 'string' },
+          quantize: { type: 'string' },
+          seed: { type: 'string' },
+        },
+      });
+      const preset = values.preset as keyof typeof PRESETS | undefined;
+      if (!preset || !(preset in PRESETS) || !values.out)
+        return usage(io, 'generate needs --preset tiny|base and --out <dir>');
+      const { written } = await generateModel(values.out, {
+        ...PRESETS[preset],
+        ...(values.seed ? { seed: Number(values.seed) } : {}),
+        ...(values.quantize === 'int8' ? { quantize: 'int8' as const } : {}),
+      });
+      io.out(`${values.out}: ${written.join(', ')}`);
+      return 0;
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return 0;
+    default:
+      return usage(io, `unknown command '${command}'`);
+  }
+}
+
+function usage(io: CliIo, problem: string): number {
+  io.err(`sentiment-api: ${problem}\n\n${USAGE}`);
+  return 2;
+}
+
+/** Classifies texts in-process (no HTTP), printing the /predict response body. */
+async function predict(texts: string[], config: Config, io: CliIo): Promise<number> {
+  if (texts.length === 0) return usage(io, 'predict takes at least one text');
+  const model = await resolveModel({ ...config, inferenceWorkers: 1 }, io.err);
+  const engine = await startEngine(
+    { ...config, inferenceWorkers: 1, redisUrl: undefined },
+    model,
+    SILENT_OBSERVER,
+    () => undefined,
+  );
+  try {
+    const { scores } = await engine.classifier.classify(texts);
+    const predictions = scores.map((row) =>
+      engine.labels.map((label, id) => ({ label, score: row[id] })),
+    );
+    io.out(JSON.stringify({ predictions }));
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
