@@ -1,0 +1,62 @@
+/**
+ * Tokenizer libraries side by side on the 10,570 SQuAD questions of ../shared (or the SST-2
+ * dev set): @huggingface/tokenizers (pure TypeScript, synchronous) against `tokenizers` (the
+ * Rust library through N-API, asynchronous), one call per text and batched. Checks that both
+ * give Hugging Face's ids before timing them.
+ *   npm run bench:tokenizer
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import rust from 'tokenizers';
+import { BUNDLED_MODEL_DIR } from '../src/config.js';
+import { shared, skipWithoutShared } from '../test/shared-data.js';
+
+const FIXTURE = 'data/distilbert-base-uncased/fixtures/squad_dev_v1.1_questions_bert_uncased_ids.jsonl';
+if (skipWithoutShared(FIXTURE)) {
+  console.error(`bench:tokenizer needs ${shared(FIXTURE)}`);
+  process.exit(1);
+}
+const rows = readFileSync(shared(FIXTURE), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as { text: string; ids: number[] });
+const texts = rows.map((r) => r.text);
+
+const ts = new Tokenizer(
+  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer.json'), 'utf8')) as object,
+  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer_config.json'), 'utf8')) as object,
+);
+const rs = rust.Tokenizer.fromFile(join(BUNDLED_MODEL_DIR, 'tokenizer.json'));
+
+for (const { text, ids } of rows) {
+  if (ts.encode(text, { add_special_tokens: false }).ids.join() !== ids.join()) throw new Error(`TS differs on ${text}`);
+  const e = await rs.encode(text, null, { addSpecialTokens: false });
+  if (e.getIds().join() !== ids.join()) throw new Error(`Rust differs on ${text}`);
+}
+
+/** Best of `runs` timings of `fn`, in µs per text. */
+async function best(fn: () => Promise<void> | void, runs = 5): Promise<number> {
+  let min = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    await fn();
+    min = Math.min(min, performance.now() - start);
+  }
+  return (min * 1000) / texts.length;
+}
+
+const results: [string, number][] = [
+  ['@huggingface/tokenizers, one call per text (sync)', await best(() => void texts.forEach((t) => ts.encode(t, { add_special_tokens: false })))],
+  ['tokenizers (Rust), one call per text (await)', await best(async () => {
+    for (const t of texts) await rs.encode(t, null, { addSpecialTokens: false });
+  })],
+  ['tokenizers (Rust), encodeBatch of 32', await best(async () => {
+    for (let i = 0; i < texts.length; i += 32) await rs.encodeBatch(texts.slice(i, i + 32), { addSpecialTokens: false });
+  })],
+  ['tokenizers (Rust), one encodeBatch of all', await best(async () => void (await rs.encodeBatch(texts, { addSpecialTokens: false })))],
+];
+const base = results[0]?.[1] as number;
+console.log(`${texts.length} texts, ids identical to Hugging Face's for both libraries\n`);
+console.log('| library and call | µs per text | relative to @huggingface/tokenizers |\n|---|---:|---:|');
+for (const [name, us] of results) console.log(`| ${name} | ${us.toFixed(1)} | ${(us / base).toFixed(2)}× |`);
