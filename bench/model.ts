@@ -1,0 +1,177 @@
+/**
+ * bench:model — sequences/s of the converter's graph variants on a base-size DistilBERT with
+ * random weights (speed does not depend on the weights' values), batch 1 and 32 at sequence
+ * length 32, ONNX Runtime on CPU with 2 intra-op threads and every graph optimisation on.
+ *
+ *   flock /tmp/bench.lock npm run bench:model [-- --all] [--seconds 3] [--rounds 3]
+ *
+ * `--all` adds the int8 layouts that lost (kept so the choice can be re-measured).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import {
+  buildEncoderGraph,
+  generateModel,
+  PRESETS,
+  readEncoderSpec,
+  type GraphOptions,
+} from '../src/model/convert/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    all: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string', default: 'generated/distilbert-base' },
+    measure: { type: 'string' },
+  },
+});
+const SEQUENCE_LENGTH = 32;
+const BATCHES = [1, 32];
+const minSeconds = Number(args.seconds);
+const rounds = Number(args.rounds);
+
+const VARIANTS: { name: string; file: string; graph: GraphOptions; extra?: boolean }[] = [
+  { name: 'fp32 plain', file: 'model.onnx', graph: {} },
+  { name: 'fp32 optimised (fused)', file: 'model_optimized.onnx', graph: { fused: true } },
+  {
+    name: 'int8 (default: plain + DynamicQuantizeMatMul)',
+    file: 'model_quantized.onnx',
+    graph: { int8: true },
+  },
+  {
+    name: 'int8 + fused ops',
+    file: 'model_quantized_fused.onnx',
+    graph: { int8: true, fused: true },
+    extra: true,
+  },
+  {
+    name: 'int8 MatMulInteger',
+    file: 'model_quantized_mmi.onnx',
+    graph: { int8: true, int8Kernel: 'MatMulInteger' },
+    extra: true,
+  },
+  {
+    name: 'int8 + int8 embeddings',
+    file: 'model_quantized_emb.onnx',
+    graph: { int8: true, int8Embeddings: true },
+    extra: true,
+  },
+];
+
+/** Child mode: time one graph file at every batch size and print the rates as JSON. */
+async function measureFile(path: string): Promise<void> {
+  const session = await ort.InferenceSession.create(path, {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const rates: number[] = [];
+  for (const batch of BATCHES) rates.push(await measure(session, batch));
+  process.stdout.write(JSON.stringify(rates));
+}
+
+async function main(): Promise<void> {
+  const dir = args.out;
+  if (!existsSync(join(dir, 'model.safetensors'))) {
+    console.log(`generating base DistilBERT (random weights) in ${dir} …`);
+    await generateModel(dir, PRESETS.base);
+  }
+  const spec = readEncoderSpec(dir);
+  const graphDir = join(dir, 'bench');
+  mkdirSync(graphDir, { recursive: true });
+
+  const variants = VARIANTS.filter((v) => args.all || !v.extra);
+  for (const variant of variants)
+    writeFileSync(join(graphDir, variant.file), buildEncoderGraph(spec, variant.graph));
+  // Each measurement runs in a fresh process: several large sessions in one process slowed
+  // whichever ran later by up to 3×. The machine is shared, so the variants are interleaved
+  // over rounds and the median kept: a burst of other load lands on all of them alike.
+  const samples = variants.map(() => BATCHES.map(() => [] as number[]));
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const [v, variant] of variants.entries()) {
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          '--measure',
+          join(graphDir, variant.file),
+          '--seconds',
+          String(minSeconds),
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      if (child.status !== 0)
+        throw new Error(`measuring ${variant.file} failed (exit ${child.status})`);
+      const rates = JSON.parse(child.stdout) as number[];
+      rates.forEach((rate, b) => samples[v]![b]!.push(rate));
+    }
+    console.log(
+      `round ${round + 1}/${rounds}: ${samples.map((s, v) => `${variants[v]!.file} ${s.map((b) => b.at(-1)!.toFixed(0)).join('/')}`).join(', ')}`,
+    );
+  }
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const rows = variants.map((variant, v) => ({
+    name: variant.name,
+    perBatch: samples[v]!.map(median),
+  }));
+
+  const plain = rows[0]!.perBatch;
+  console.log(`\n| graph | ${BATCHES.map((b) => `batch ${b} seq/s | × plain`).join(' | ')} |`);
+  console.log(`|---|${BATCHES.map(() => '---:|---:').join('|')}|`);
+  for (const row of rows) {
+    const cells = row.perBatch.map((r, i) => `${r.toFixed(1)} | ${(r / plain[i]!).toFixed(2)}×`);
+    console.log(`| ${row.name} | ${cells.join(' | ')} |`);
+  }
+}
+
+/** Sequences per second at `batch` × SEQUENCE_LENGTH, after warm-up, over ≥ minSeconds. */
+async function measure(session: ort.InferenceSession, batch: number): Promise<number> {
+  const count = batch * SEQUENCE_LENGTH;
+  // Realistic ids (not all one token) so the Gather touches many rows; [CLS] first, no padding.
+  const ids = BigInt64Array.from({ length: count }, (_, i) =>
+    BigInt(i % SEQUENCE_LENGTH === 0 ? 101 : 1000 + ((i * 7919) % 29000)),
+  );
+  const feeds = {
+    input_ids: new ort.Tensor('int64', ids, [batch, SEQUENCE_LENGTH]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(count).fill(1n), [
+      batch,
+      SEQUENCE_LENGTH,
+    ]),
+  };
+  for (let i = 0; i < 2; i++) await session.run(feeds);
+  let runs = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (runs < 10 || elapsed < minSeconds) {
+    await session.run(feeds);
+    runs++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  return (runs * batch) / elapsed;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+if (args.measure) await measureFile(args.measure);
+else await main();

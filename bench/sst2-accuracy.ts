@@ -1,0 +1,119 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelTokenizer } from '../src/engine/tokenizer.js';
+import {
+  buildEncoderGraph,
+  readEncoderSpec,
+  type GraphOptions,
+} from '../src/model/convert/index.js';
+import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
+
+/** One graph layout's results on the SST-2 dev set. */
+export interface VariantAccuracy {
+  readonly name: string;
+  readonly graph: GraphOptions;
+  /** Fraction of dev sentences whose argmax matches the gold label. */
+  readonly accuracy: number;
+  /** Fraction whose argmax matches the fp32 plain graph's. */
+  readonly agreement: number;
+  /** Largest |logit − fp32 logit| over all sentences and classes. */
+  readonly maxLogitDiff: number;
+  /** Serialised graph size. */
+  readonly bytes: number;
+}
+
+/** The graph layouts compared; the first is the reference for agreement. */
+export const ACCURACY_VARIANTS: readonly { name: string; graph: GraphOptions }[] = [
+  { name: 'fp32 plain', graph: {} },
+  { name: 'fp32 optimised (fused)', graph: { fused: true } },
+  { name: 'int8, fp32 word embeddings', graph: { int8: true } },
+  { name: 'int8, int8 word embeddings', graph: { int8: true, int8Embeddings: true } },
+];
+
+const TOKENIZER_FILES = [
+  'config.json',
+  'model.safetensors',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.txt',
+];
+
+/**
+ * Converts `modelDir`'s safetensors (in a temp copy, the shared folder is read-only) into each
+ * variant's graph and classifies every row of the SST-2 `dev.tsv` (`sentence\tlabel`), one
+ * sentence at a time, unpadded, as the model's reference accuracy was computed.
+ */
+export async function measureSst2Accuracy(
+  modelDir: string,
+  devTsv: string,
+): Promise<VariantAccuracy[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sst2-accuracy-'));
+  try {
+    for (const file of TOKENIZER_FILES) copyFileSync(join(modelDir, file), join(dir, file));
+    const spec = readEncoderSpec(dir);
+    const rows = readFileSync(devTsv, 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((line) => line.trim())
+      .map((line) => {
+        const [sentence, label] = line.split('\t');
+        return { sentence: sentence!, label: Number(label) };
+      });
+    const graphs = ACCURACY_VARIANTS.map((v) => buildEncoderGraph(spec, v.graph));
+    // resolveModelFiles insists on an fp32 graph; write the reference one for it to find.
+    mkdirSync(join(dir, 'onnx'));
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), graphs[0]!);
+    const files = resolveModelFiles(dir, 'fp32');
+    const tokenizer = ModelTokenizer.fromModelFiles(
+      files,
+      readModelConfig(files.configPath).maxPositions,
+    );
+    const encoded = rows.map((row) => tokenizer.encode(row.sentence));
+
+    const logits: Float32Array[][] = [];
+    for (const graph of graphs) {
+      const session = await ort.InferenceSession.create(graph, {
+        intraOpNumThreads: 2,
+        graphOptimizationLevel: 'all',
+      });
+      const out: Float32Array[] = [];
+      for (const ids of encoded) {
+        const dims = [1, ids.length];
+        const result = await session.run({
+          input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims),
+          attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims),
+        });
+        out.push(Float32Array.from(result.logits!.data as Float32Array));
+      }
+      await session.release();
+      logits.push(out);
+    }
+    const reference = logits[0]!.map(argmax);
+    return ACCURACY_VARIANTS.map((variant, v) => {
+      const predictions = logits[v]!.map(argmax);
+      let maxLogitDiff = 0;
+      logits[v]!.forEach((row, i) =>
+        row.forEach(
+          (x, c) => (maxLogitDiff = Math.max(maxLogitDiff, Math.abs(x - logits[0]![i]![c]!))),
+        ),
+      );
+      return {
+        ...variant,
+        accuracy: predictions.filter((p, i) => p === rows[i]!.label).length / rows.length,
+        agreement: predictions.filter((p, i) => p === reference[i]).length / rows.length,
+        maxLogitDiff,
+        bytes: graphs[v]!.length,
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { ModelLoadError } from '../../errors.js';
+import { ONNX_FILES, readJson } from '../layout.js';
+import { readBert } from './bert.js';
+import { Checkpoint } from './checkpoint.js';
+import { readDistilBert } from './distilbert.js';
+import { buildEncoderGraph, type GraphOptions } from './encoder-graph.js';
+import type { EncoderSpec } from './encoder-spec.js';
+import { readSafetensors } from './safetensors.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+/** What `convertModel` should write besides the fp32 graph. */
+export interface ConvertOptions {
+  /** Also write `onnx/model_quantized.onnx` with dynamic int8 weights. */
+  readonly quantize?: 'int8';
+  /**
+   * Emit ORT's fused com.microsoft kernels (what ORT's offline transformer optimiser
+   * produces). Such a graph needs ONNX Runtime; plain graphs run anywhere ONNX does.
+   */
+  readonly optimize?: boolean;
+}
+
+/** The files a conversion wrote, relative to the model folder. */
+export interface ConvertResult {
+  readonly written: string[];
+}
+
+const READERS: Readonly<Record<string, (checkpoint: Checkpoint) => EncoderSpec>> = {
+  DistilBertForSequenceClassification: readDistilBert,
+  BertForSequenceClassification: readBert,
+};
+
+/**
+ * Converts a Hugging Face model folder (`config.json` + `model.safetensors`) into
+ * `onnx/model.onnx` (and with `quantize: 'int8'`, `onnx/model_quantized.onnx`), each written
+ * atomically. An architecture we cannot convert, or a missing or mis-shaped tensor, is a
+ * ModelLoadError that names it.
+ */
+export async function convertModel(
+  dir: string,
+  options: ConvertOptions = {},
+): Promise<ConvertResult> {
+  const spec = readEncoderSpec(dir);
+  const written: string[] = [];
+  const emit = (file: string, graph: GraphOptions) => {
+    writeFileAtomic(join(dir, file), buildEncoderGraph(spec, graph));
+    written.push(file);
+  };
+  emit(ONNX_FILES.fp32, { fused: options.optimize ?? false });
+  if (options.quantize === 'int8')
+    emit(ONNX_FILES.int8, { ...INT8_GRAPH, fused: options.optimize ?? INT8_GRAPH.fused });
+  return { written };
+}
+
+/**
+ * The int8 layout that measured best (docs/benchmarks.md, "Model graphs"): plain ops with
+ * DynamicQuantizeMatMul, whatever `optimize` says (int8 with fused attention measured slower),
+ * and int8 word embeddings (the table is most of a small model's bytes; SST-2 dev accuracy
+ * moved by one sentence in 872).
+ */
+const INT8_GRAPH: GraphOptions = { int8: true, fused: false, int8Embeddings: true };
+
+/** Reads and checks `config.json` + `model.safetensors` into an architecture-neutral spec. */
+export function readEncoderSpec(dir: string): EncoderSpec {
+  const configPath = join(dir, 'config.json');
+  const config = readJson(configPath) as Record<string, unknown>;
+  if (!config || typeof config !== 'object')
+    throw new ModelLoadError(`${configPath} is not a JSON object`);
+  const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : [];
+  const architecture = architectures.find((a) => a in READERS);
+  if (!architecture) {
+    throw new ModelLoadError(
+      `${configPath} declares architectures ${JSON.stringify(architectures)}; the converter supports ${Object.keys(READERS).join(', ')}`,
+    );
+  }
+  const weightsPath = join(dir, 'model.safetensors');
+  const checkpoint = new Checkpoint(weightsPath, config, readSafetensors(weightsPath));
+  return READERS[architecture]!(checkpoint);
+}
