@@ -73,6 +73,12 @@ export class Batcher {
     return results;
   }
 
+  /** Throws ShuttingDown while draining, Overloaded when `count` more items would not fit. */
+  assertRoom(count: number): void {
+    if (this.closed) throw new ShuttingDown();
+    if (this.queue.length + count > this.options.maxQueued) throw new Overloaded(1);
+  }
+
   /** Refuses new work; queued items still run. Resolves when the queue and workers are idle. */
   async drain(): Promise<void> {
     this.closed = true;

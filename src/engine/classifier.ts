@@ -98,18 +98,29 @@ export class Classifier {
     }
   }
 
-  /** Tokenizes the texts nobody is computing yet and queues them, each with its own abort. */
+  /**
+   * Registers the texts nobody is computing yet as in flight (so requests arriving meanwhile
+   * join them), then tokenizes them without holding the event loop and queues them, each
+   * with its own abort. Throws Overloaded at once when the queue has no room for them.
+   */
   private compute(fresh: ReadonlyMap<string, string>): Map<string, InFlight> {
     const started = new Map<string, InFlight>();
     if (fresh.size === 0) return started;
-    const controllers = [...fresh.keys()].map(() => new AbortController());
-    const logits = this.batcher.submit(
-      [...fresh.values()].map((text) => this.tokenizer.encode(text)),
-      controllers.map((controller) => controller.signal),
-    ); // throws Overloaded before anything is queued
+    this.batcher.assertRoom(fresh.size);
+    const keys = [...fresh.keys()];
+    const controllers = keys.map(() => new AbortController());
+    // If the queue filled up while we tokenized, submit throws and every text rejects with it.
+    const queued = this.tokenizer.encodeAll([...fresh.values()]).then((sequences) =>
+      this.batcher.submit(
+        sequences,
+        controllers.map((controller) => controller.signal),
+      ),
+    );
     this.observer?.computed(fresh.size);
-    [...fresh.keys()].forEach((key, index) => {
-      const result = (logits[index] as Promise<Float32Array>).then((row) => softmax(row));
+    keys.forEach((key, index) => {
+      const result = queued
+        .then((rows) => rows[index] as Promise<Float32Array>)
+        .then((row) => softmax(row));
       const entry: InFlight = {
         result,
         waiters: 0,

@@ -15,6 +15,11 @@ async function received(t: TestApp, n: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
 }
 
+/** Waits until at least `n` texts are tokenized and waiting in the batcher's queue. */
+async function queued(t: TestApp, n: number): Promise<void> {
+  while (t.engine.batcher.depth < n) await new Promise((r) => setTimeout(r, 2));
+}
+
 describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => {
   test('identical texts in flight at once are computed once (coalescing across requests)', async () => {
     const t = await startTestApp({ CACHE_MEMORY_BYTES: '0' });
@@ -65,7 +70,7 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
           signal,
         });
       const busy = post(longTexts(64, 'busy'));
-      await received(t, 64);
+      await queued(t, 40);
       const leaving = new AbortController();
       const abandoned = post(
         Array.from({ length: 20 }, (_, i) => `short text ${i}`),
@@ -86,16 +91,16 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
   test('a full queue answers 429 at once with Retry-After and the detail shape', async () => {
     const t = await startTestApp({
       BATCH_MAX_ITEMS: '4',
-      QUEUE_MAX_ITEMS: '50',
+      QUEUE_MAX_ITEMS: '210',
       CACHE_MEMORY_BYTES: '0',
     });
     try {
       const first = t.app.inject({
         method: 'POST',
         url: '/predict',
-        payload: { text: longTexts(40, 'first') },
+        payload: { text: longTexts(200, 'first') },
       });
-      await received(t, 40);
+      await queued(t, 190);
       const refused = await t.app.inject({
         method: 'POST',
         url: '/predict',
@@ -127,8 +132,19 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
       });
       assert.equal(res.statusCode, 504);
       assert.equal(res.json<{ detail: { type: string }[] }>().detail[0]?.type, 'timeout');
-      await new Promise((r) => setTimeout(r, 100));
+      // The dropped texts are counted when the batcher next looks at its queue.
+      const deadline = Date.now() + 5_000;
+      while (
+        (await counter(t.metrics, 'sentiment_dropped_texts_total')) <= 50 &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       assert.ok((await counter(t.metrics, 'sentiment_dropped_texts_total')) > 50);
+      assert.ok(
+        (await counter(t.metrics, 'sentiment_tokens_total')) < 50 * 512,
+        'most texts never ran',
+      );
     } finally {
       await t.close();
     }
