@@ -54,7 +54,11 @@ export interface Config {
   readonly batchMaxItems: number;
   /** BATCH_MAX_TOKENS: most padded tokens (items × longest) in one forward pass. */
   readonly batchMaxTokens: number;
-  /** BATCH_MAX_DELAY_MS: longest an item waits for company while a worker is idle. */
+  /**
+   * BATCH_MAX_DELAY_MS: longest an item waits for company while a worker is idle. 0 (the
+   * default) sends work the moment a worker frees up: under load texts pile up while workers
+   * are busy, so batches form anyway, and an idle server adds no latency.
+   */
   readonly batchMaxDelayMs: number;
   /** QUEUE_MAX_ITEMS: texts waiting for the model beyond which requests get 429. */
   readonly queueMaxItems: number;
@@ -148,7 +152,7 @@ export function loadConfig(env: Env): Config {
     inferenceThreads: int(env, 'INFERENCE_THREADS', 1, 1, 64),
     batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 32, 1, 4096),
     batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 2048, 512),
-    batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 2, 0, 10_000),
+    batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 0, 0, 10_000),
     queueMaxItems: int(env, 'QUEUE_MAX_ITEMS', 2048, 1),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1),
     cacheMemoryBytes: int(env, 'CACHE_MEMORY_BYTES', 64 * 1024 * 1024, 0),
