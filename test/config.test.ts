@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+test('defaults: the seed port, in-process cache only, 60 s TTL, fp32', () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8000);
+  assert.equal(config.host, '0.0.0.0');
+  assert.equal(config.redisUrl, undefined);
+  assert.equal(config.cacheTtlSeconds, 60);
+  assert.equal(config.modelDtype, 'fp32');
+  assert.equal(config.modelDir, undefined);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('environment variables override defaults', () => {
+  const config = loadConfig({
+    PORT: '9000',
+    REDIS_URL: 'redis://r:6379',
+    CACHE_TTL_SECONDS: '0',
+    MODEL_DTYPE: 'int8',
+    HF_HUB_OFFLINE: '1',
+    HF_ENDPOINT: 'http://mirror/',
+  });
+  assert.equal(config.port, 9000);
+  assert.equal(config.redisUrl, 'redis://r:6379');
+  assert.equal(config.cacheTtlSeconds, 0);
+  assert.equal(config.modelDtype, 'int8');
+  assert.equal(config.hfOffline, true);
+  assert.equal(config.hfEndpoint, 'http://mirror');
+});
+
+test('a bad value is refused with a message naming the variable', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'abc' }, /^PORT must be a whole number/],
+    [{ PORT: '70000' }, /^PORT must be between 0 and 65535/],
+    [{ MODEL_DTYPE: 'fp16' }, /^MODEL_DTYPE must be one of fp32, int8/],
+    [{ HF_HUB_OFFLINE: 'maybe' }, /^HF_HUB_OFFLINE must be 1 or 0/],
+    [{ INFERENCE_WORKERS: '0' }, /^INFERENCE_WORKERS must be between 1/],
+    [{ MODEL_DIR: '/a', MODEL_ID: 'org/name' }, /MODEL_DIR or MODEL_ID, not both/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+    );
+  }
+});
