@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import {
   buildEncoderGraph,
+  DEFAULT_INT8_GRAPH,
   readEncoderSpec,
   type GraphOptions,
 } from '../src/model/convert/index.js';
@@ -28,8 +29,12 @@ export interface VariantAccuracy {
 export const ACCURACY_VARIANTS: readonly { name: string; graph: GraphOptions }[] = [
   { name: 'fp32 plain', graph: {} },
   { name: 'fp32 optimised (fused)', graph: { fused: true } },
-  { name: 'int8, fp32 word embeddings', graph: { int8: true } },
-  { name: 'int8, int8 word embeddings', graph: { int8: true, int8Embeddings: true } },
+  { name: 'int8 (convert default: int8 word embeddings)', graph: DEFAULT_INT8_GRAPH },
+  { name: 'int8, fp32 word embeddings', graph: { ...DEFAULT_INT8_GRAPH, int8Embeddings: false } },
+  {
+    name: 'int8 DynamicQuantizeMatMul, int8 word embeddings',
+    graph: { ...DEFAULT_INT8_GRAPH, int8Kernel: 'DynamicQuantizeMatMul' },
+  },
 ];
 
 const TOKENIZER_FILES = [

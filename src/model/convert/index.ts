@@ -4,6 +4,7 @@
  */
 export {
   convertModel,
+  DEFAULT_INT8_GRAPH,
   readEncoderSpec,
   type ConvertOptions,
   type ConvertResult,
