@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelLoadError } from '../../errors.js';
 import { ONNX_FILES, readJson } from '../layout.js';
@@ -67,6 +68,7 @@ export const DEFAULT_INT8_GRAPH: GraphOptions = {
 /** Reads and checks `config.json` + `model.safetensors` into an architecture-neutral spec. */
 export function readEncoderSpec(dir: string): EncoderSpec {
   const configPath = join(dir, 'config.json');
+  if (!existsSync(configPath)) throw new ModelLoadError(`model folder ${dir} has no config.json`);
   const config = readJson(configPath) as Record<string, unknown>;
   if (!config || typeof config !== 'object')
     throw new ModelLoadError(`${configPath} is not a JSON object`);
@@ -78,6 +80,12 @@ export function readEncoderSpec(dir: string): EncoderSpec {
     );
   }
   const weightsPath = join(dir, 'model.safetensors');
+  if (!existsSync(weightsPath)) {
+    const pickle = existsSync(join(dir, 'pytorch_model.bin'))
+      ? ' (pytorch_model.bin is a pickle; only safetensors weights are read)'
+      : '';
+    throw new ModelLoadError(`model folder ${dir} has no model.safetensors${pickle}`);
+  }
   const checkpoint = new Checkpoint(weightsPath, config, readSafetensors(weightsPath));
   return READERS[architecture]!(checkpoint);
 }

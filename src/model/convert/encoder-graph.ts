@@ -57,7 +57,7 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
         layer.attentionNorm,
         layer.attentionOutput.bias,
         eps,
-        `${layer.attentionOutput.name}`,
+        layer.attentionOutput.name,
       );
       const inner = linear.apply(g, x, layer.intermediate, {
         withoutBias: spec.activation === 'gelu',

@@ -93,3 +93,18 @@ test('a failed conversion leaves the previous graph in place (atomic write)', as
   await convertWith({ drop: 'classifier.bias' });
   assert.deepEqual(readFileSync(join(dir, 'onnx', 'model.onnx')), before);
 });
+
+test('a folder without config.json or model.safetensors says which file is missing', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'convert-empty-'));
+  try {
+    await assert.rejects(convertModel(empty), /has no config\.json/);
+    writeFileSync(join(empty, 'config.json'), JSON.stringify(config));
+    writeFileSync(join(empty, 'pytorch_model.bin'), '');
+    await assert.rejects(
+      convertModel(empty),
+      /has no model\.safetensors \(pytorch_model\.bin is a pickle/,
+    );
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
