@@ -14,11 +14,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/engine/**/*.ts', 'src/model/**/*.ts', 'src/cache/**/*.ts', 'src/monitoring/**/*.ts'],
+    files: [
+      'src/engine/**/*.ts',
+      'src/model/**/*.ts',
+      'src/cache/**/*.ts',
+      'src/monitoring/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['fastify', '@fastify/*', '**/http/*', '**/app.js'], message: 'engine/model/cache never import the HTTP layer' }] },
+        {
+          patterns: [
+            {
+              group: ['fastify', '@fastify/*', '**/http/*', '**/app.js'],
+              message: 'engine/model/cache never import the HTTP layer',
+            },
+          ],
+        },
       ],
     },
   },
@@ -27,7 +39,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['fastify', '@fastify/*', '**/http/*', '**/engine/*', '**/app.js'], message: 'model/ and cache/ never import engine/ or http/' }] },
+        {
+          patterns: [
+            {
+              group: ['fastify', '@fastify/*', '**/http/*', '**/engine/*', '**/app.js'],
+              message: 'model/ and cache/ never import engine/ or http/',
+            },
+          ],
+        },
       ],
     },
   },

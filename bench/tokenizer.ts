@@ -12,7 +12,8 @@ import rust from 'tokenizers';
 import { BUNDLED_MODEL_DIR } from '../src/config.js';
 import { shared, skipWithoutShared } from '../test/shared-data.js';
 
-const FIXTURE = 'data/distilbert-base-uncased/fixtures/squad_dev_v1.1_questions_bert_uncased_ids.jsonl';
+const FIXTURE =
+  'data/distilbert-base-uncased/fixtures/squad_dev_v1.1_questions_bert_uncased_ids.jsonl';
 if (skipWithoutShared(FIXTURE)) {
   console.error(`bench:tokenizer needs ${shared(FIXTURE)}`);
   process.exit(1);
@@ -30,7 +31,8 @@ const ts = new Tokenizer(
 const rs = rust.Tokenizer.fromFile(join(BUNDLED_MODEL_DIR, 'tokenizer.json'));
 
 for (const { text, ids } of rows) {
-  if (ts.encode(text, { add_special_tokens: false }).ids.join() !== ids.join()) throw new Error(`TS differs on ${text}`);
+  if (ts.encode(text, { add_special_tokens: false }).ids.join() !== ids.join())
+    throw new Error(`TS differs on ${text}`);
   const e = await rs.encode(text, null, { addSpecialTokens: false });
   if (e.getIds().join() !== ids.join()) throw new Error(`Rust differs on ${text}`);
 }
@@ -47,16 +49,32 @@ async function best(fn: () => Promise<void> | void, runs = 5): Promise<number> {
 }
 
 const results: [string, number][] = [
-  ['@huggingface/tokenizers, one call per text (sync)', await best(() => void texts.forEach((t) => ts.encode(t, { add_special_tokens: false })))],
-  ['tokenizers (Rust), one call per text (await)', await best(async () => {
-    for (const t of texts) await rs.encode(t, null, { addSpecialTokens: false });
-  })],
-  ['tokenizers (Rust), encodeBatch of 32', await best(async () => {
-    for (let i = 0; i < texts.length; i += 32) await rs.encodeBatch(texts.slice(i, i + 32), { addSpecialTokens: false });
-  })],
-  ['tokenizers (Rust), one encodeBatch of all', await best(async () => void (await rs.encodeBatch(texts, { addSpecialTokens: false })))],
+  [
+    '@huggingface/tokenizers, one call per text (sync)',
+    await best(() => void texts.forEach((t) => ts.encode(t, { add_special_tokens: false }))),
+  ],
+  [
+    'tokenizers (Rust), one call per text (await)',
+    await best(async () => {
+      for (const t of texts) await rs.encode(t, null, { addSpecialTokens: false });
+    }),
+  ],
+  [
+    'tokenizers (Rust), encodeBatch of 32',
+    await best(async () => {
+      for (let i = 0; i < texts.length; i += 32)
+        await rs.encodeBatch(texts.slice(i, i + 32), { addSpecialTokens: false });
+    }),
+  ],
+  [
+    'tokenizers (Rust), one encodeBatch of all',
+    await best(async () => void (await rs.encodeBatch(texts, { addSpecialTokens: false }))),
+  ],
 ];
 const base = results[0]?.[1] as number;
 console.log(`${texts.length} texts, ids identical to Hugging Face's for both libraries\n`);
-console.log('| library and call | µs per text | relative to @huggingface/tokenizers |\n|---|---:|---:|');
-for (const [name, us] of results) console.log(`| ${name} | ${us.toFixed(1)} | ${(us / base).toFixed(2)}× |`);
+console.log(
+  '| library and call | µs per text | relative to @huggingface/tokenizers |\n|---|---:|---:|',
+);
+for (const [name, us] of results)
+  console.log(`| ${name} | ${us.toFixed(1)} | ${(us / base).toFixed(2)}× |`);
