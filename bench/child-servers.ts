@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Client } from 'undici';
+import { freePort, waitUntilUp } from '../test/process.js';
+
+const ROOT = new URL('../', import.meta.url);
+
+/** A server running as a child process, and how to stop it. */
+export interface ChildServer {
+  readonly baseUrl: string;
+  /** Everything it printed (for an error report). */
+  output(): string;
+  /** SIGTERM, then waits for the exit (the service drains first). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service (`node --import tsx src/main.ts`, as test/process.ts does) or the no-op
+ * server on a free loopback port with `env` on top of ours, and waits until /health answers.
+ */
+export async function startChild(
+  kind: 'service' | 'noop',
+  env: Record<string, string>,
+  timeoutMs = 180_000,
+): Promise<ChildServer> {
+  const port = await freePort();
+  const script = kind === 'service' ? 'src/main.ts' : 'bench/noop-server.ts';
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await Promise.race([
+      waitUntilUp(`${baseUrl}/health`, timeoutMs),
+      exited.then(() => Promise.reject(new Error(`${kind} exited at start-up:\n${output}`))),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, output: () => output, stop };
+}
+
+/**
+ * Sequences/s of the service on cache misses: `clients` keep-alive connections, each sending
+ * the next unsent sentence, one per request, until every one is answered.
+ */
+export async function missThroughput(
+  baseUrl: string,
+  sentences: readonly string[],
+  clients: number,
+): Promise<{ seqPerS: number; errors: number }> {
+  let next = 0;
+  let errors = 0;
+  const connections = Array.from({ length: clients }, () => new Client(baseUrl));
+  const start = performance.now();
+  await Promise.all(
+    connections.map(async (client) => {
+      while (next < sentences.length) {
+        const text = sentences[next++] as string;
+        const res = await client.request({
+          method: 'POST',
+          path: '/predict',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: [text] }),
+        });
+        await res.body.text();
+        if (res.statusCode !== 200) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all(connections.map((c) => c.close()));
+  return { seqPerS: sentences.length / seconds, errors };
+}
+
+/** Latencies (ms, ascending) of `times` sequential requests of one text, one connection. */
+export async function requestLatencies(
+  baseUrl: string,
+  text: string,
+  times: number,
+): Promise<number[]> {
+  const client = new Client(baseUrl);
+  const body = JSON.stringify({ text: [text] });
+  const latencies: number[] = [];
+  for (let i = 0; i < times + 10; i++) {
+    const start = performance.now();
+    const res = await client.request({
+      method: 'POST',
+      path: '/predict',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`/predict answered ${res.statusCode}`);
+    if (i >= 10) latencies.push(performance.now() - start); // the first ten warm up
+  }
+  await client.close();
+  return latencies.sort((a, b) => a - b);
+}

@@ -1,0 +1,39 @@
+/**
+ * The ceiling of the load profile's shape: a Fastify server, with no schemas, that answers
+ * GET /health and POST /predict (reading and discarding the body) with constant bodies.
+ * Whatever the service loses against it is the cost of validation, cache and engine.
+ *
+ *   PORT=8001 tsx bench/noop-server.ts
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+
+// What the service answers for the profile's three repeated texts, byte for byte in shape.
+const ROW = [
+  { label: 'NEGATIVE', score: 0.25 },
+  { label: 'POSITIVE', score: 0.75 },
+];
+const PREDICTIONS = JSON.stringify({ predictions: [ROW, ROW, ROW] });
+
+/** Builds the no-op app. */
+function buildNoopApp(): FastifyInstance {
+  const app = Fastify({ logger: false });
+  // Read every body, whatever its Content-Type (the profile sends none), and drop it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) =>
+    done(null, undefined),
+  );
+  app.get('/health', async () => ({ status: 'healthy' }));
+  app.post('/predict', async (_request, reply) => {
+    reply.type('application/json');
+    return PREDICTIONS;
+  });
+  return app;
+}
+
+const app = buildNoopApp();
+const address = await app.listen({
+  host: process.env.HOST ?? '127.0.0.1',
+  port: Number(process.env.PORT ?? 8001),
+});
+process.stdout.write(`noop server listening at ${address}\n`);
+process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -1,0 +1,111 @@
+import { Piscina } from 'piscina';
+import { pad } from '../src/engine/batcher.js';
+import type { TokenBatch } from '../src/model/session.js';
+import type { OrtWorkerData, OrtWorkerRequest } from './ort-worker.js';
+
+/** Sequences per second of one layout at one batch size. */
+export interface RawRate {
+  readonly workers: number;
+  readonly threads: number;
+  readonly batchSize: number;
+  readonly seqPerS: number;
+}
+
+/**
+ * ONNX Runtime without the service: `workers` worker threads each with one session of
+ * `threads` intra-op threads, as INFERENCE_WORKERS × INFERENCE_THREADS lay the service out.
+ */
+export class RawOrt {
+  private constructor(
+    private readonly pool: Piscina,
+    readonly workers: number,
+  ) {}
+
+  static async start(onnxPath: string, workers: number, threads: number): Promise<RawOrt> {
+    const workerData: OrtWorkerData = { onnxPath, intraOpThreads: threads };
+    // piscina, as src/engine/inference-pool.ts: its .js entry loads our .ts through tsx.
+    const pool = new Piscina({
+      filename: new URL('./ort-worker.ts', import.meta.url).href,
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData,
+    });
+    const ort = new RawOrt(pool, workers);
+    await ort.all(() => ({ kind: 'run', batches: [] })); // every session loaded
+    return ort;
+  }
+
+  private ask<T>(request: OrtWorkerRequest): Promise<T> {
+    return this.pool.run(request) as Promise<T>;
+  }
+
+  /** One request per worker at once: with one task per worker, each gets exactly one. */
+  private all(request: (worker: number) => OrtWorkerRequest): Promise<unknown[]> {
+    return Promise.all(Array.from({ length: this.workers }, (_, w) => this.ask(request(w))));
+  }
+
+  /**
+   * Sequences/s over all `sequences`: sorted by length and cut into batches of `batchSize`
+   * (the least padding any batcher could achieve), dealt round-robin to the workers, which
+   * all start together; the best of `rounds`.
+   */
+  async throughput(sequences: readonly number[][], batchSize: number, rounds = 2): Promise<number> {
+    const sorted = [...sequences].sort((a, b) => a.length - b.length);
+    const batches: TokenBatch[] = [];
+    for (let i = 0; i < sorted.length; i += batchSize) {
+      batches.push(pad(sorted.slice(i, i + batchSize).map((ids) => ({ ids }))).batch);
+    }
+    const shares = Array.from({ length: this.workers }, (_, w) =>
+      batches.filter((_b, i) => i % this.workers === w),
+    );
+    // The longest batch first: ONNX Runtime grows its memory arena on first sight.
+    await this.all((w) => ({ kind: 'run', batches: shares[w]?.slice(-1) ?? [] }));
+    let best = 0;
+    for (let round = 0; round < rounds; round++) {
+      const start = performance.now();
+      await this.all((w) => ({ kind: 'run', batches: shares[w] ?? [] }));
+      best = Math.max(best, sequences.length / ((performance.now() - start) / 1000));
+    }
+    return best;
+  }
+
+  /** Latencies (ms, ascending) of `times` batch-1 forward passes of `ids` in one worker. */
+  async latencies(ids: number[], times: number): Promise<number[]> {
+    const { batch } = pad([{ ids }]);
+    await this.ask({ kind: 'repeat', batch, times: 10 });
+    const { times: ms } = await this.ask<{ times: number[] }>({ kind: 'repeat', batch, times });
+    return ms.sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/**
+ * The ceiling: each layout at each batch size, best first. The layouts share the machine's
+ * cores (workers × threads ≤ cores, the service's rule).
+ */
+export async function rawCeiling(
+  onnxPath: string,
+  sequences: readonly number[][],
+  layouts: readonly { workers: number; threads: number }[],
+  batchSizes: readonly number[],
+  rounds: number,
+): Promise<RawRate[]> {
+  const rates: RawRate[] = [];
+  for (const { workers, threads } of layouts) {
+    const ort = await RawOrt.start(onnxPath, workers, threads);
+    for (const batchSize of batchSizes) {
+      const seqPerS = await ort.throughput(sequences, batchSize, rounds);
+      rates.push({ workers, threads, batchSize, seqPerS });
+      process.stderr.write(
+        `  raw ORT ${workers}×${threads} batch ${batchSize}: ${seqPerS.toFixed(1)} seq/s\n`,
+      );
+    }
+    await ort.close();
+  }
+  return rates.sort((a, b) => b.seqPerS - a.seqPerS);
+}

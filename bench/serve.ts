@@ -1,0 +1,246 @@
+/**
+ * bench:serve — what the service keeps of ONNX Runtime's speed, in one run on one machine:
+ *
+ *   flock /tmp/bench.lock npm run bench:serve -- [--model-dir DIR] [--quick]
+ *     [--env BATCH_MAX_DELAY_MS=0 ...] [--parts 1,2,3,4] [--layouts 2x1,1x2] [--batch-sizes 1,8,32]
+ *
+ * (1) raw ONNX Runtime in worker threads on SST-2 dev, sorted by length, best layout and batch
+ * size: the ceiling in sequences/s. (2) the service over HTTP on the same sentences, all cache
+ * misses, 16 clients one sentence each: target ≥ 0.90 of (1). (3) the load profile compressed,
+ * against the service with Redis and against bench/noop-server.ts: target ≥ 0.7 of the no-op's
+ * throughput, p99 < 20 ms, no errors. (4) one short text on the idle service against a batch-1
+ * forward pass: target ≤ 1 ms apart. `--env` sets the service's knobs (src/config.ts).
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RedisServer } from '../test/fixtures/redis-server.js';
+import { BUNDLED_MODEL_DIR, loadConfig } from '../src/config.js';
+import { ModelTokenizer } from '../src/engine/tokenizer.js';
+import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
+import { formatResult } from '../load/format-result.js';
+import { loadProfile, parseStages } from '../load/profile.js';
+import { runLoad, type LoadResult } from '../load/run-load.js';
+import { eventLoopDelay, scrapeMetrics } from '../load/server-metrics.js';
+import { missThroughput, requestLatencies, startChild } from './child-servers.js';
+import { rawCeiling, RawOrt, type RawRate } from './raw-ort.js';
+import { sst2Sentences } from './sst2-sentences.js';
+
+const BASE_MODEL = 'generated/distilbert-base';
+const { values: args } = parseArgs({
+  options: {
+    'model-dir': {
+      type: 'string',
+      default: existsSync(join(BASE_MODEL, 'onnx', 'model.onnx')) ? BASE_MODEL : BUNDLED_MODEL_DIR,
+    },
+    quick: { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
+    parts: { type: 'string', default: '1,2,3,4' },
+    layouts: { type: 'string' },
+    'batch-sizes': { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const quick = args.quick;
+const parts = new Set(args.parts.split(',').map(Number));
+const knobs = Object.fromEntries(args.env.map((kv) => kv.split('=', 2) as [string, string]));
+const config = loadConfig(knobs);
+const cores = availableParallelism();
+const SHORT_TEXT = 'I love you';
+const CLIENTS = 16;
+
+const files = resolveModelFiles(args['model-dir'], config.modelDtype);
+const tokenizer = ModelTokenizer.fromModelFiles(
+  files,
+  readModelConfig(files.configPath).maxPositions,
+);
+const { sentences: all, source } = sst2Sentences();
+const sentences = quick ? all.slice(0, 300) : all;
+const sequences = sentences.map((s) => tokenizer.encode(s));
+const meanTokens = sequences.reduce((n, s) => n + s.length, 0) / sequences.length;
+const serviceEnv = { ...knobs, MODEL_DIR: files.dir };
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+log(
+  `bench:serve on ${files.onnxPath}: ${sentences.length} sentences (${source}), mean ${meanTokens.toFixed(1)} tokens`,
+);
+
+const layouts = (
+  args.layouts ??
+  [`${config.inferenceWorkers}x${config.inferenceThreads}`, ...(quick ? [] : ['2x1', '1x2'])].join(
+    ',',
+  )
+)
+  .split(',')
+  .filter((l, i, list) => list.indexOf(l) === i)
+  .map((l) => {
+    const [workers, threads] = l.split('x').map(Number);
+    return { workers: workers as number, threads: threads as number };
+  });
+const batchSizes = (args['batch-sizes'] ?? (quick ? '8,32' : '1,8,16,32,64'))
+  .split(',')
+  .map(Number);
+
+// (1) the ceiling, before any server runs so nothing else competes for the cores.
+let raw: RawRate[] = [];
+let rawBatch1Ms: number[] = [];
+if (parts.has(1) || parts.has(2)) {
+  raw = await rawCeiling(files.onnxPath, sequences, layouts, batchSizes, quick ? 1 : 2);
+}
+if (parts.has(4)) {
+  const ort = await RawOrt.start(files.onnxPath, 1, config.inferenceThreads);
+  rawBatch1Ms = await ort.latencies(tokenizer.encode(SHORT_TEXT), quick ? 100 : 300);
+  await ort.close();
+}
+
+// (2) and (4) on a service with no cache: every request reaches the model.
+let miss: { seqPerS: number; errors: number } | undefined;
+let missEventLoop;
+let serviceIdleMs: number[] = [];
+if (parts.has(2) || parts.has(4)) {
+  const service = await startChild('service', { ...serviceEnv, CACHE_MEMORY_BYTES: '0' });
+  try {
+    if (parts.has(4))
+      serviceIdleMs = await requestLatencies(service.baseUrl, SHORT_TEXT, quick ? 100 : 300);
+    if (parts.has(2)) {
+      await missThroughput(service.baseUrl, sentences.slice(0, 64), CLIENTS); // warm-up
+      await scrapeMetrics(service.baseUrl); // resets the event-loop histogram
+      miss = await missThroughput(service.baseUrl, sentences, CLIENTS);
+      missEventLoop = eventLoopDelay(await scrapeMetrics(service.baseUrl));
+    }
+  } finally {
+    await service.stop();
+  }
+}
+
+// (3) the load profile, compressed: the service with Redis, then the no-op server.
+let loadService: LoadResult | undefined;
+let loadNoop: LoadResult | undefined;
+if (parts.has(3)) {
+  const profile = loadProfile({
+    stages: parseStages(quick ? '2s:10,6s:10,2s:0' : '5s:10,20s:10,5s:0'),
+  });
+  const redis = await RedisServer.start();
+  const service = await startChild('service', { ...serviceEnv, REDIS_URL: redis.url });
+  try {
+    loadService = await runLoad({ baseUrl: service.baseUrl, profile });
+  } finally {
+    await service.stop();
+    await redis.stop();
+  }
+  const noop = await startChild('noop', {});
+  try {
+    loadNoop = await runLoad({ baseUrl: noop.baseUrl, profile, checkRowCount: false });
+  } finally {
+    await noop.stop();
+  }
+}
+
+// The report.
+const best = raw[0];
+const median = (sorted: number[]): number => sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+const rows: [string, string, string, boolean | undefined][] = [];
+const add = (what: string, value: string, target = '', ok?: boolean): void =>
+  void rows.push([what, value, target, ok]);
+if (best) {
+  add(
+    `(1) raw ORT ceiling, ${best.workers} workers × ${best.threads} threads, batch ${best.batchSize}`,
+    `${best.seqPerS.toFixed(1)} seq/s`,
+  );
+}
+if (miss && best) {
+  const ratio = miss.seqPerS / best.seqPerS;
+  add(`(2) service, all misses, ${CLIENTS} clients × 1 text`, `${miss.seqPerS.toFixed(1)} seq/s`);
+  add('    ratio (2)/(1)', ratio.toFixed(3), '≥ 0.90', ratio >= 0.9);
+  add('    errors', String(miss.errors), '0', miss.errors === 0);
+  if (missEventLoop)
+    add(
+      '    service event-loop delay p99 / max',
+      `${missEventLoop.p99Ms.toFixed(1)} / ${missEventLoop.maxMs.toFixed(1)} ms`,
+      '(10 ms interval incl.)',
+    );
+}
+if (loadService && loadNoop) {
+  const ratio = loadService.plateauPredictPerS / loadNoop.plateauPredictPerS;
+  const s = loadService.predict;
+  add(
+    '(3) load profile, service + Redis, /predict at 10 users',
+    `${loadService.plateauPredictPerS.toFixed(0)} req/s`,
+  );
+  add('    no-op server, same profile', `${loadNoop.plateauPredictPerS.toFixed(0)} req/s`);
+  add('    ratio service / no-op', ratio.toFixed(3), '≥ 0.70', ratio >= 0.7);
+  add(
+    '    service /predict p50 / p90 / p95 / p99',
+    [s.p50Ms, s.p90Ms, s.p95Ms, s.p99Ms].map((v) => v.toFixed(2)).join(' / ') + ' ms',
+    'p99 < 20 ms',
+    s.p99Ms < 20,
+  );
+  const n = loadNoop.predict;
+  add(
+    '    no-op /predict p50 / p90 / p95 / p99',
+    [n.p50Ms, n.p90Ms, n.p95Ms, n.p99Ms].map((v) => v.toFixed(2)).join(' / ') + ' ms',
+  );
+  add(
+    '    errors (service, no-op)',
+    `${loadService.errorCount}, ${loadNoop.errorCount}`,
+    '0',
+    loadService.errorCount + loadNoop.errorCount === 0,
+  );
+  add('    cache hit ratio (x-cache-hits)', `${(loadService.cacheHitRatio * 100).toFixed(2)}%`);
+  if (loadService.eventLoop)
+    add(
+      '    service event-loop delay p99 / max',
+      `${loadService.eventLoop.p99Ms.toFixed(1)} / ${loadService.eventLoop.maxMs.toFixed(1)} ms`,
+      '(10 ms interval incl.)',
+    );
+}
+if (serviceIdleMs.length && rawBatch1Ms.length) {
+  const diff = median(serviceIdleMs) - median(rawBatch1Ms);
+  add(
+    `(4) idle service, one text ("${SHORT_TEXT}"), median`,
+    `${median(serviceIdleMs).toFixed(3)} ms`,
+  );
+  add(
+    `    raw ORT batch 1, ${config.inferenceThreads} thread(s), median`,
+    `${median(rawBatch1Ms).toFixed(3)} ms`,
+  );
+  add('    difference', `${diff.toFixed(3)} ms`, '≤ 1 ms', diff <= 1);
+}
+const width = Math.max(...rows.map((r) => r[0].length));
+console.log(
+  `\nbench:serve — ${files.dir} (${config.modelDtype}), ${cores} cores, knobs ${JSON.stringify(knobs)}`,
+);
+for (const [what, value, target, ok] of rows) {
+  console.log(
+    `${what.padEnd(width)}  ${value.padStart(26)}  ${target.padEnd(22)}${ok === undefined ? '' : ok ? 'ok' : 'MISSED'}`,
+  );
+}
+if (loadService) console.log(`\n${formatResult('service + Redis', loadService)}`);
+if (loadNoop) console.log(`\n${formatResult('no-op server', loadNoop)}`);
+
+const out =
+  args.out ?? `bench/results/serve-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { cores, cpu: cpus()[0]?.model, loadavg: loadavg() },
+      model: files.onnxPath,
+      sentences: { count: sentences.length, source, meanTokens },
+      knobs,
+      raw,
+      miss,
+      missEventLoop,
+      idle: { serviceMedianMs: median(serviceIdleMs), rawBatch1MedianMs: median(rawBatch1Ms) },
+      loadService,
+      loadNoop,
+      table: rows,
+    },
+    // The per-second series belong to `npm run load` runs; a summary is enough here.
+    (key, value: unknown) => (key === 'series' ? undefined : value),
+    1,
+  )}\n`,
+);
+console.log(`\nwritten: ${out}`);

@@ -1,0 +1,78 @@
+import { request } from 'undici';
+
+/** Samples of a Prometheus text exposition: `name{labels}` → value. */
+export type MetricSamples = ReadonlyMap<string, number>;
+
+/** Parses the Prometheus text format (the subset prom-client writes: no timestamps). */
+export function parseMetrics(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return samples;
+}
+
+/** GET /metrics, or undefined when the server has none (the no-op server) or is gone. */
+export async function scrapeMetrics(baseUrl: string): Promise<MetricSamples | undefined> {
+  try {
+    const res = await request(new URL('/metrics', baseUrl), { headersTimeout: 5000 });
+    const text = await res.body.text();
+    return res.statusCode === 200 ? parseMetrics(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hit and miss counts of one cache tier between two scrapes. */
+export interface TierLookups {
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses); NaN with no lookups. */
+  readonly hitRatio: number;
+}
+
+const LOOKUPS = 'sentiment_cache_lookups_total';
+
+/**
+ * Per tier, the lookups counted by `sentiment_cache_lookups_total{tier,result}` between
+ * `before` and `after`. A tier only sees what the tiers in front of it missed.
+ */
+export function cacheLookups(
+  before: MetricSamples | undefined,
+  after: MetricSamples | undefined,
+): Record<string, TierLookups> {
+  const tiers: Record<string, TierLookups> = {};
+  if (!after) return tiers;
+  const delta = (key: string): number => (after.get(key) ?? 0) - (before?.get(key) ?? 0);
+  const names = new Set<string>();
+  for (const key of after.keys()) {
+    const tier = key.startsWith(`${LOOKUPS}{`) ? /tier="([^"]+)"/.exec(key)?.[1] : undefined;
+    if (tier) names.add(tier);
+  }
+  for (const tier of names) {
+    const hits = delta(`${LOOKUPS}{tier="${tier}",result="hit"}`);
+    const misses = delta(`${LOOKUPS}{tier="${tier}",result="miss"}`);
+    tiers[tier] = { hits, misses, hitRatio: hits + misses ? hits / (hits + misses) : Number.NaN };
+  }
+  return tiers;
+}
+
+/** The server's main event-loop delay, in ms, since the previous scrape. */
+export interface EventLoopDelay {
+  readonly meanMs: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/**
+ * prom-client's default event-loop metrics (perf_hooks.monitorEventLoopDelay, reset at every
+ * scrape): scrape once before the load and once after, and the second covers the load.
+ */
+export function eventLoopDelay(samples: MetricSamples | undefined): EventLoopDelay | undefined {
+  const get = (name: string): number =>
+    (samples?.get(`sentiment_nodejs_eventloop_lag_${name}_seconds`) ?? Number.NaN) * 1000;
+  if (!samples?.has('sentiment_nodejs_eventloop_lag_p99_seconds')) return undefined;
+  return { meanMs: get('mean'), p99Ms: get('p99'), maxMs: get('max') };
+}
