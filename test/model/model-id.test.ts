@@ -77,6 +77,14 @@ describe('MODEL_ID: pull from a Hub, convert safetensors to ONNX, serve', () => 
     const second = await serveFromHub({ ...env, HF_HUB_OFFLINE: '1' }, ['good', 'bad']);
     assert.deepEqual(second.body, first.body);
     assert.doesNotMatch(second.log, /converting/);
+    // MODEL_DTYPE=int8: the quantized graph is written on first use and is the one served.
+    const int8 = await serveFromHub({ ...env, HF_HUB_OFFLINE: '1', MODEL_DTYPE: 'int8' }, [
+      'good',
+      'bad',
+    ]);
+    assert.match(int8.log, /converting .*\(int8\)/);
+    assert.match(int8.log, /"graph":"[^"]*onnx\/model_quantized\.onnx"/);
+    assert.equal(int8.body.predictions.length, 2);
   });
 
   test(
