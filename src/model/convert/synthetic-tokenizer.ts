@@ -1,5 +1,7 @@
+import { SPECIAL_TOKENS, wordPieceTokenizerJson } from '../wordpiece.js';
+
 /** The special tokens every BERT-style WordPiece vocabulary starts with, in bert-base order. */
-const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+const SPECIALS = SPECIAL_TOKENS;
 
 // Enough real words that a generated tiny model tokenises test sentences into words rather
 // than all [UNK]s or single letters.
@@ -26,56 +28,7 @@ export function syntheticVocab(size: number): string[] {
   return tokens;
 }
 
-/**
- * A Hugging Face `tokenizer.json` for `vocab`, configured as bert-base-uncased's is
- * (BertNormalizer lower-casing, BertPreTokenizer, WordPiece `##`, `[CLS] $A [SEP]`).
- */
+/** A Hugging Face `tokenizer.json` for `vocab`, configured as bert-base-uncased's is. */
 export function tokenizerJson(vocab: readonly string[]): object {
-  const id = (token: string) => vocab.indexOf(token);
-  const special = (content: string) => ({
-    id: id(content),
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
-  const piece = (token: string) => ({ SpecialToken: { id: token, type_id: 0 } });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIALS.map(special).sort((a, b) => a.id - b.id),
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase: true,
-    },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [piece('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, piece('[SEP]')],
-      pair: [
-        piece('[CLS]'),
-        { Sequence: { id: 'A', type_id: 0 } },
-        piece('[SEP]'),
-        { Sequence: { id: 'B', type_id: 1 } },
-        { SpecialToken: { id: '[SEP]', type_id: 1 } },
-      ],
-      special_tokens: Object.fromEntries(
-        ['[CLS]', '[SEP]'].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }]),
-      ),
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: '[UNK]',
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(vocab.map((token, i) => [token, i])),
-    },
-  };
+  return wordPieceTokenizerJson(vocab.join('\n'), {});
 }
