@@ -48,11 +48,16 @@ export class RawOrt {
 
   /**
    * Sequences/s over all `sequences`: sorted by length and cut into batches of `batchSize`
-   * (the least padding any batcher could achieve), dealt round-robin to the workers, which
+   * (the least padding any batcher could achieve; `sort` false keeps arrival order), dealt round-robin to the workers, which
    * all start together; the best of `rounds`.
    */
-  async throughput(sequences: readonly number[][], batchSize: number, rounds = 2): Promise<number> {
-    const sorted = [...sequences].sort((a, b) => a.length - b.length);
+  async throughput(
+    sequences: readonly number[][],
+    batchSize: number,
+    rounds = 2,
+    sort = true,
+  ): Promise<number> {
+    const sorted = sort ? [...sequences].sort((a, b) => a.length - b.length) : sequences;
     const batches: TokenBatch[] = [];
     for (let i = 0; i < sorted.length; i += batchSize) {
       batches.push(pad(sorted.slice(i, i + batchSize).map((ids) => ({ ids }))).batch);

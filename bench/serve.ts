@@ -84,8 +84,15 @@ const batchSizes = (args['batch-sizes'] ?? (quick ? '8,32' : '1,8,16,32,64'))
 // (1) the ceiling, before any server runs so nothing else competes for the cores.
 let raw: RawRate[] = [];
 let rawBatch1Ms: number[] = [];
-if (parts.has(1) || parts.has(2)) {
+let rawArrival: number | undefined;
+if (parts.has(1)) {
   raw = await rawCeiling(files.onnxPath, sequences, layouts, batchSizes, quick ? 1 : 2);
+  // The same best layout and batch size on batches cut in arrival order, as a batcher that
+  // only ever sees 16 texts must mostly cut them: the share of the gap that is padding.
+  const top = raw[0] as RawRate;
+  const ort = await RawOrt.start(files.onnxPath, top.workers, top.threads);
+  rawArrival = await ort.throughput(sequences, top.batchSize, quick ? 1 : 2, false);
+  await ort.close();
 }
 if (parts.has(4)) {
   const ort = await RawOrt.start(files.onnxPath, 1, config.inferenceThreads);
@@ -147,11 +154,15 @@ if (best) {
     `(1) raw ORT ceiling, ${best.workers} workers × ${best.threads} threads, batch ${best.batchSize}`,
     `${best.seqPerS.toFixed(1)} seq/s`,
   );
+  if (rawArrival) add('    same, batches cut in arrival order', `${rawArrival.toFixed(1)} seq/s`);
 }
-if (miss && best) {
-  const ratio = miss.seqPerS / best.seqPerS;
+if (miss) {
   add(`(2) service, all misses, ${CLIENTS} clients × 1 text`, `${miss.seqPerS.toFixed(1)} seq/s`);
-  add('    ratio (2)/(1)', ratio.toFixed(3), '≥ 0.90', ratio >= 0.9);
+  if (best) {
+    const ratio = miss.seqPerS / best.seqPerS;
+    add('    ratio (2)/(1)', ratio.toFixed(3), '≥ 0.90', ratio >= 0.9);
+  }
+  if (rawArrival) add('    ratio (2)/(arrival order)', (miss.seqPerS / rawArrival).toFixed(3));
   add('    errors', String(miss.errors), '0', miss.errors === 0);
   if (missEventLoop)
     add(
@@ -231,6 +242,7 @@ writeFileSync(
       sentences: { count: sentences.length, source, meanTokens },
       knobs,
       raw,
+      rawArrival,
       miss,
       missEventLoop,
       idle: { serviceMedianMs: median(serviceIdleMs), rawBatch1MedianMs: median(rawBatch1Ms) },
