@@ -37,43 +37,56 @@ export function cacheKey(modelFingerprint: string, text: string): string {
 
 /**
  * The two tiers in front of the model: the in-process LRU first, then Redis, whose hits are
- * copied into memory. Writes go to both tiers and are never awaited by a response.
+ * copied into memory. Callers speak in texts. The memory tier belongs to one model for the
+ * life of the process, so it is keyed by the text itself (no hashing on the hot path); Redis
+ * is shared across replicas and model versions, so its key is `cacheKey(fingerprint, text)`.
+ * Writes go to both tiers and are never awaited by a response.
  */
 export class TieredCache {
-  constructor(private readonly tiers: readonly CacheTierStore[]) {}
+  constructor(
+    private readonly memory: CacheTierStore | undefined,
+    private readonly redis: CacheTierStore | undefined,
+    /** Identifies the model and preprocessing in every Redis key. */
+    private readonly fingerprint: string,
+  ) {}
 
-  /** Looks keys up tier by tier; returns the scores found and how many came from each tier. */
-  async getMany(keys: readonly string[]): Promise<(Scores | undefined)[]> {
-    const found: (Scores | undefined)[] = new Array(keys.length).fill(undefined);
-    let missing = keys.map((_, index) => index);
-    for (let t = 0; t < this.tiers.length && missing.length > 0; t++) {
-      const tier = this.tiers[t] as CacheTierStore;
-      const values = await tier.getMany(missing.map((index) => keys[index] as string));
-      const promote: [string, Scores][] = [];
-      const stillMissing: number[] = [];
-      values.forEach((value, j) => {
-        const index = missing[j] as number;
-        if (value === undefined) {
-          stillMissing.push(index);
-        } else {
-          found[index] = value;
-          if (t > 0) promote.push([keys[index] as string, value]);
-        }
-      });
-      if (promote.length > 0)
-        void Promise.all(this.tiers.slice(0, t).map((upper) => upper.setMany(promote)));
-      missing = stillMissing;
-    }
+  /** Scores for each text, or undefined where neither tier has it. */
+  async getMany(texts: readonly string[]): Promise<(Scores | undefined)[]> {
+    const found: (Scores | undefined)[] = this.memory
+      ? await this.memory.getMany(texts)
+      : new Array<Scores | undefined>(texts.length).fill(undefined);
+    if (!this.redis) return found;
+    const missing: number[] = [];
+    found.forEach((scores, index) => {
+      if (scores === undefined) missing.push(index);
+    });
+    if (missing.length === 0) return found;
+    const values = await this.redis.getMany(
+      missing.map((index) => cacheKey(this.fingerprint, texts[index] as string)),
+    );
+    const promote: [string, Scores][] = [];
+    values.forEach((scores, j) => {
+      if (scores === undefined) return;
+      const index = missing[j] as number;
+      found[index] = scores;
+      promote.push([texts[index] as string, scores]);
+    });
+    if (promote.length > 0 && this.memory) void this.memory.setMany(promote);
     return found;
   }
 
   /** Stores fresh results in every tier, in the background. */
   setMany(entries: readonly (readonly [string, Scores])[]): void {
     if (entries.length === 0) return;
-    for (const tier of this.tiers) void tier.setMany(entries);
+    if (this.memory) void this.memory.setMany(entries);
+    if (this.redis) {
+      void this.redis.setMany(
+        entries.map(([text, scores]) => [cacheKey(this.fingerprint, text), scores] as const),
+      );
+    }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.tiers.map((tier) => tier.close()));
+    await Promise.all([this.memory?.close(), this.redis?.close()]);
   }
 }

@@ -1,5 +1,5 @@
 import { RequestAborted, RequestTimedOut } from '../errors.js';
-import { cacheKey, type Scores, type TieredCache } from '../cache/cache.js';
+import type { Scores, TieredCache } from '../cache/cache.js';
 import type { Batcher } from './batcher.js';
 import { softmax } from './softmax.js';
 import type { ModelTokenizer } from './tokenizer.js';
@@ -24,8 +24,15 @@ interface InFlight {
 }
 
 /**
+ * Registers `listener` to run if the caller goes away (for HTTP: the connection closes before
+ * the answer). Only called when the request has work to wait for, so all-hit requests pay
+ * nothing for it.
+ */
+export type OnAbandon = (listener: () => void) => void;
+
+/**
  * The path of one request's texts: cache → coalesce → tokenize → batch → softmax → cache.
- * Knows nothing of HTTP; a request's AbortSignal (client gone, timeout) drops its queued work.
+ * Knows nothing of HTTP; a caller gone or a timeout drops the request's queued work.
  */
 export class Classifier {
   private readonly inFlight = new Map<string, InFlight>();
@@ -34,67 +41,64 @@ export class Classifier {
     private readonly tokenizer: ModelTokenizer,
     private readonly batcher: Batcher,
     private readonly cache: TieredCache,
-    /** Identifies the model and preprocessing in every cache key. */
-    private readonly fingerprint: string,
     private readonly timeoutMs: number,
     private readonly observer?: ClassifierObserver,
   ) {}
 
-  async classify(texts: readonly string[], clientSignal?: AbortSignal): Promise<Classification> {
+  async classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification> {
     if (texts.length === 0) return { scores: [], cacheHits: 0 };
-    const keys = texts.map((text) => cacheKey(this.fingerprint, text));
-    const cached = await this.cache.getMany(keys);
-    const cacheHits = cached.filter((scores) => scores !== undefined).length;
+    const cached = await this.cache.getMany(texts);
+    let cacheHits = 0;
+    for (const scores of cached) if (scores !== undefined) cacheHits++;
     if (cacheHits === texts.length) return { scores: cached as Scores[], cacheHits };
 
-    // One computation per distinct missing key: a text repeated in a body, or already being
+    // One computation per distinct missing text: a text repeated in a body, or already being
     // computed for another request, runs once. Queue the new ones first: if the queue is
     // full this throws Overloaded before the request has joined anything.
     const joined = new Map<string, InFlight>();
-    const fresh = new Map<string, string>();
-    keys.forEach((key, index) => {
-      if (cached[index] !== undefined || joined.has(key) || fresh.has(key)) return;
-      const entry = this.inFlight.get(key);
+    const fresh = new Set<string>();
+    texts.forEach((text, index) => {
+      if (cached[index] !== undefined || joined.has(text) || fresh.has(text)) return;
+      const entry = this.inFlight.get(text);
       if (entry) {
         this.observer?.coalesced(1);
-        joined.set(key, entry);
+        joined.set(text, entry);
       } else {
-        fresh.set(key, texts[index] as string);
+        fresh.add(text);
       }
     });
-    for (const [key, entry] of this.compute(fresh)) joined.set(key, entry);
+    for (const [text, entry] of this.compute(fresh)) joined.set(text, entry);
     for (const entry of joined.values()) entry.waiters++;
 
-    // The request gives up when its client goes or its time runs out; a text it was waiting
+    // The request gives up when its caller goes or its time runs out; a text it was waiting
     // for is dropped from the queue only when no other request still waits for it.
     let timedOut = false;
-    const gaveUp = new AbortController();
-    const timer = setTimeout(() => {
-      timedOut = true;
-      gaveUp.abort();
-    }, this.timeoutMs);
-    const forward = (): void => gaveUp.abort();
-    clientSignal?.addEventListener('abort', forward, { once: true });
-    if (clientSignal?.aborted) gaveUp.abort();
+    let giveUp: () => void = () => undefined;
+    let settled = false;
     const abandoned = new Promise<never>((_, reject) => {
-      const onAbort = (): void => {
+      giveUp = () => {
+        if (settled) return;
+        settled = true;
         for (const entry of joined.values()) if (--entry.waiters === 0) entry.controller.abort();
         reject(timedOut ? new RequestTimedOut(this.timeoutMs) : new RequestAborted());
       };
-      if (gaveUp.signal.aborted) onAbort();
-      else gaveUp.signal.addEventListener('abort', onAbort, { once: true });
     });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      giveUp();
+    }, this.timeoutMs);
+    onAbandon?.(() => giveUp());
     try {
       const scores = await Promise.race([
         Promise.all(
-          keys.map((key, index) => cached[index] ?? (joined.get(key) as InFlight).result),
+          texts.map((text, index) => cached[index] ?? (joined.get(text) as InFlight).result),
         ),
         abandoned,
       ]);
       return { scores, cacheHits };
     } finally {
+      settled = true;
       clearTimeout(timer);
-      clientSignal?.removeEventListener('abort', forward);
     }
   }
 
@@ -103,14 +107,14 @@ export class Classifier {
    * join them), then tokenizes them without holding the event loop and queues them, each
    * with its own abort. Throws Overloaded at once when the queue has no room for them.
    */
-  private compute(fresh: ReadonlyMap<string, string>): Map<string, InFlight> {
+  private compute(fresh: ReadonlySet<string>): Map<string, InFlight> {
     const started = new Map<string, InFlight>();
     if (fresh.size === 0) return started;
     this.batcher.assertRoom(fresh.size);
-    const keys = [...fresh.keys()];
+    const keys = [...fresh];
     const controllers = keys.map(() => new AbortController());
     // If the queue filled up while we tokenized, submit throws and every text rejects with it.
-    const queued = this.tokenizer.encodeAll([...fresh.values()]).then((sequences) =>
+    const queued = this.tokenizer.encodeAll(keys).then((sequences) =>
       this.batcher.submit(
         sequences,
         controllers.map((controller) => controller.signal),

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { TieredCache, type CacheObserver, type CacheTierStore } from '../cache/cache.js';
+import { TieredCache, type CacheObserver } from '../cache/cache.js';
 import { MemoryCache } from '../cache/memory.js';
 import { RedisCache, type StateLogger } from '../cache/redis.js';
 import type { ModelConfig, ModelFiles } from '../model/layout.js';
@@ -64,12 +64,12 @@ export async function startEngine(
     },
     observer,
   );
-  const tiers: CacheTierStore[] = [];
-  if (config.cacheMemoryBytes > 0)
-    tiers.push(new MemoryCache(config.cacheMemoryBytes, config.cacheTtlSeconds, observer));
-  if (config.redisUrl) {
-    tiers.push(
-      new RedisCache(
+  const memory =
+    config.cacheMemoryBytes > 0
+      ? new MemoryCache(config.cacheMemoryBytes, config.cacheTtlSeconds, observer)
+      : undefined;
+  const redis = config.redisUrl
+    ? new RedisCache(
         {
           url: config.redisUrl,
           ttlSeconds: config.cacheTtlSeconds,
@@ -78,20 +78,11 @@ export async function startEngine(
         },
         logRedisState,
         observer,
-      ),
-    );
-  }
-  const cache = new TieredCache(tiers);
-  // Truncation length is preprocessing that changes scores: part of every cache key.
-  const fingerprint = `${model.fingerprint}:max${tokenizer.maxLength}`;
-  const classifier = new Classifier(
-    tokenizer,
-    batcher,
-    cache,
-    fingerprint,
-    config.requestTimeoutMs,
-    observer,
-  );
+      )
+    : undefined;
+  // Truncation length is preprocessing that changes scores: part of every shared cache key.
+  const cache = new TieredCache(memory, redis, `${model.fingerprint}:max${tokenizer.maxLength}`);
+  const classifier = new Classifier(tokenizer, batcher, cache, config.requestTimeoutMs, observer);
   return {
     classifier,
     labels: model.config.labels,

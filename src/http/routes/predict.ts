@@ -42,11 +42,11 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
       const texts = request.body.text;
       metrics.texts.inc(texts.length);
       // The client closing its connection before the answer drops its queued work.
-      const gone = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      });
-      const { scores, cacheHits } = await classifier.classify(texts, gone.signal);
+      const { scores, cacheHits } = await classifier.classify(texts, (abandon) =>
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) abandon();
+        }),
+      );
       reply.header('x-cache-hits', String(cacheHits));
       return {
         predictions: scores.map((row) =>
