@@ -1,10 +1,9 @@
 /**
- * A piscina worker of bench/raw-ort.ts: one ONNX Runtime session set up as src/model/session.ts
- * sets it up, timing only `session.run` (the ceiling of what the service can serve).
+ * A piscina worker of bench/raw-ort.ts: one ONNX Runtime session through src/model/session.ts,
+ * timing only `session.run` (the ceiling of what the service can serve).
  */
 import { workerData } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
-import type { TokenBatch } from '../src/model/session.js';
+import { ModelSession, type TokenBatch } from '../src/model/session.js';
 
 /** What the worker is started with. */
 export interface OrtWorkerData {
@@ -18,28 +17,11 @@ export type OrtWorkerRequest =
   | { readonly kind: 'repeat'; readonly batch: TokenBatch; readonly times: number };
 
 const { onnxPath, intraOpThreads } = workerData as OrtWorkerData;
-const loading = ort.InferenceSession.create(onnxPath, {
-  graphOptimizationLevel: 'all',
-  intraOpNumThreads: intraOpThreads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-});
+// The service's own session wrapper, so "raw" pays exactly the service's per-run costs.
+const loading = ModelSession.load(onnxPath, { intraOpThreads });
 
 async function forward(batch: TokenBatch): Promise<void> {
-  const session = await loading;
-  const dims = [batch.rows, batch.seqLen];
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', batch.inputIds, dims),
-    attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
-  };
-  if (session.inputNames.includes('token_type_ids')) {
-    feeds.token_type_ids = new ort.Tensor(
-      'int64',
-      new BigInt64Array(batch.rows * batch.seqLen),
-      dims,
-    );
-  }
-  await session.run(feeds, ['logits']);
+  await (await loading).run(batch);
 }
 
 /** Runs one request; answers the elapsed ms (`run`) or each run's ms (`repeat`). */

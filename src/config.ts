@@ -55,6 +55,13 @@ export interface Config {
   /** BATCH_MAX_TOKENS: most padded tokens (items × longest) in one forward pass. */
   readonly batchMaxTokens: number;
   /**
+   * BATCH_PACKING: 1 (default) serves the model's packed graph when its folder has one
+   * (sequences concatenated, no padding computed); 0 keeps padded batches.
+   */
+  readonly batchPacking: boolean;
+  /** BATCH_MAX_PADDING_PCT: largest share of a batch's tokens that may be padding, in percent. */
+  readonly batchMaxPaddingPct: number;
+  /**
    * BATCH_MAX_DELAY_MS: longest an item waits for company while a worker is idle. 0 (the
    * default) sends work the moment a worker frees up: under load texts pile up while workers
    * are busy, so batches form anyway, and an idle server adds no latency.
@@ -152,6 +159,8 @@ export function loadConfig(env: Env): Config {
     inferenceThreads: int(env, 'INFERENCE_THREADS', 1, 1, 64),
     batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 32, 1, 4096),
     batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 2048, 512),
+    batchPacking: str(env, 'BATCH_PACKING') === undefined ? true : bool(env, 'BATCH_PACKING'),
+    batchMaxPaddingPct: int(env, 'BATCH_MAX_PADDING_PCT', 20, 0, 100),
     batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 0, 0, 10_000),
     queueMaxItems: int(env, 'QUEUE_MAX_ITEMS', 2048, 1),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1),

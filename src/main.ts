@@ -55,7 +55,7 @@ async function serve(config: Config): Promise<void> {
   log.info(
     {
       model: model.files.dir,
-      graph: model.files.onnxPath,
+      graph: engine.onnxPath,
       dtype: model.files.dtype,
       labels: model.config.labels,
       workers: config.inferenceWorkers,

@@ -71,7 +71,7 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   });
   private readonly batchTokens = new Histogram({
     name: `${PREFIX}batch_padded_tokens`,
-    help: 'Tokens per forward pass including padding (rows x padded length)',
+    help: 'Tokens computed per forward pass, padding included (rows x padded length, or the packed total)',
     buckets: POWERS_OF_TWO(65536),
     registers: [this.registry],
   });

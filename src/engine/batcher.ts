@@ -1,6 +1,6 @@
 import { ModelFailed, Overloaded, RequestAborted, ShuttingDown } from '../errors.js';
 import type { BatchRunner } from './inference-pool.js';
-import type { TokenBatch } from '../model/session.js';
+import type { GraphKind, PackedBatch, PaddedBatch, TokenBatch } from '../model/session.js';
 
 /** Knobs of the dynamic batcher; defaults and reasons in config.ts. */
 export interface BatcherOptions {
@@ -8,11 +8,22 @@ export interface BatcherOptions {
   readonly maxTokens: number;
   readonly maxDelayMs: number;
   readonly maxQueued: number;
+  /** Largest share of a batch's tokens that may be padding (0–1); padded graphs only. */
+  readonly maxPadding: number;
+  /** What the runner's graph takes: padded rows, or sequences packed into one row. */
+  readonly graph: GraphKind;
 }
 
 /** Observations the batcher reports; metrics.ts implements them. */
 export interface BatcherObserver {
-  batch(rows: number, seqLen: number, realTokens: number, queueWaitMs: number, runMs: number): void;
+  /** One forward pass: texts, tokens computed (padding included), real tokens, times. */
+  batch(
+    rows: number,
+    computedTokens: number,
+    realTokens: number,
+    queueWaitMs: number,
+    runMs: number,
+  ): void;
   dropped(count: number): void;
   queueDepth(items: number): void;
 }
@@ -127,6 +138,7 @@ export class Batcher {
    * while rows ≤ maxItems and rows × longest ≤ maxTokens.
    */
   private cutBatch(): Item[] {
+    if (this.options.graph === 'packed') return this.cutPacked();
     const oldest = this.queue[0] as Item;
     const target = oldest.ids.length;
     const byCloseness = this.queue
@@ -134,12 +146,19 @@ export class Batcher {
       .sort((a, b) => a.gap - b.gap || a.index - b.index);
     const taken = new Set<number>();
     let longest = 0;
+    let real = 0;
     for (const { item, index } of byCloseness) {
       if (taken.size >= this.options.maxItems) break;
-      const padded = Math.max(longest, item.ids.length) * (taken.size + 1);
-      if (taken.size > 0 && padded > this.options.maxTokens) continue;
+      const length = item.ids.length;
+      const padded = Math.max(longest, length) * (taken.size + 1);
+      if (taken.size > 0) {
+        if (padded > this.options.maxTokens) continue;
+        // Padding is computed and thrown away: past the allowed share, a smaller batch is cheaper.
+        if (padded - (real + length) > this.options.maxPadding * padded) continue;
+      }
       taken.add(index);
-      longest = Math.max(longest, item.ids.length);
+      longest = Math.max(longest, length);
+      real += length;
     }
     const batch = this.queue.filter((_, index) => taken.has(index));
     this.queue = this.queue.filter((_, index) => !taken.has(index));
@@ -147,8 +166,28 @@ export class Batcher {
     return batch;
   }
 
+  /**
+   * A packed graph computes no padding, so lengths need not match: take the queue in
+   * arrival order while the texts fit the item count and the token budget.
+   */
+  private cutPacked(): Item[] {
+    let tokens = 0;
+    let count = 0;
+    for (const item of this.queue) {
+      if (count >= this.options.maxItems) break;
+      if (count > 0 && tokens + item.ids.length > this.options.maxTokens) break;
+      tokens += item.ids.length;
+      count++;
+    }
+    const batch = this.queue.slice(0, count);
+    this.queue = this.queue.slice(count);
+    this.observer?.queueDepth(this.queue.length);
+    return batch;
+  }
+
   private dispatch(items: Item[]): void {
-    const { batch, realTokens } = pad(items);
+    const { batch, realTokens, computedTokens } =
+      this.options.graph === 'packed' ? pack(items) : pad(items);
     const startedAt = performance.now();
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
     this.busy++;
@@ -161,7 +200,7 @@ export class Batcher {
         );
         this.observer?.batch(
           batch.rows,
-          batch.seqLen,
+          computedTokens,
           realTokens,
           queueWaitMs,
           performance.now() - startedAt,
@@ -183,10 +222,18 @@ export class Batcher {
 }
 
 /** Right-pads sequences with id 0 and a zero attention mask to the longest in the batch. */
-export function pad(items: readonly { readonly ids: readonly number[] }[]): {
-  batch: TokenBatch;
-  realTokens: number;
-} {
+/** A batch ready for a worker, with its token counts for the metrics. */
+export interface CutBatch<B extends TokenBatch> {
+  readonly batch: B;
+  readonly realTokens: number;
+  /** Tokens the forward pass computes: rows × padded length, or the packed total. */
+  readonly computedTokens: number;
+}
+
+type Sequences = readonly { readonly ids: readonly number[] }[];
+
+/** Right-pads sequences with id 0 and a zero attention mask to the longest in the batch. */
+export function pad(items: Sequences): CutBatch<PaddedBatch> {
   const rows = items.length;
   const seqLen = Math.max(...items.map((item) => item.ids.length));
   const inputIds = new BigInt64Array(rows * seqLen);
@@ -200,5 +247,33 @@ export function pad(items: readonly { readonly ids: readonly number[] }[]): {
     }
     realTokens += ids.length;
   });
-  return { batch: { inputIds, attentionMask, rows, seqLen }, realTokens };
+  return {
+    batch: { kind: 'padded', inputIds, attentionMask, rows, seqLen },
+    realTokens,
+    computedTokens: rows * seqLen,
+  };
+}
+
+/** Concatenates sequences into one row: ids, per-sequence positions, sequence index, starts. */
+export function pack(items: Sequences): CutBatch<PackedBatch> {
+  const total = items.reduce((sum, item) => sum + item.ids.length, 0);
+  const inputIds = new BigInt64Array(total);
+  const positionIds = new BigInt64Array(total);
+  const segmentIds = new BigInt64Array(total);
+  const clsIndex = new BigInt64Array(items.length);
+  let offset = 0;
+  items.forEach(({ ids }, sequence) => {
+    clsIndex[sequence] = BigInt(offset);
+    for (let i = 0; i < ids.length; i++) {
+      inputIds[offset + i] = BigInt(ids[i] as number);
+      positionIds[offset + i] = BigInt(i);
+      segmentIds[offset + i] = BigInt(sequence);
+    }
+    offset += ids.length;
+  });
+  return {
+    batch: { kind: 'packed', inputIds, positionIds, segmentIds, clsIndex, rows: items.length },
+    realTokens: total,
+    computedTokens: total,
+  };
 }

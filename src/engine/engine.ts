@@ -21,6 +21,8 @@ export interface Engine {
   readonly classifier: Classifier;
   readonly labels: readonly string[];
   readonly batcher: Batcher;
+  /** The ONNX file the workers run (the packed variant when there is one and packing is on). */
+  readonly onnxPath: string;
   /** Refuses new work and waits for queued texts to finish. */
   drain(): Promise<void>;
   /** Stops the workers and closes the cache connections. */
@@ -49,8 +51,9 @@ export async function startEngine(
   logRedisState: StateLogger,
 ): Promise<Engine> {
   const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
+  const onnxPath = (config.batchPacking && model.files.packedOnnxPath) || model.files.onnxPath;
   const pool = await InferencePool.start({
-    onnxPath: model.files.onnxPath,
+    onnxPath,
     workers: config.inferenceWorkers,
     intraOpThreads: config.inferenceThreads,
   });
@@ -61,6 +64,8 @@ export async function startEngine(
       maxTokens: config.batchMaxTokens,
       maxDelayMs: config.batchMaxDelayMs,
       maxQueued: config.queueMaxItems,
+      maxPadding: config.batchMaxPaddingPct / 100,
+      graph: pool.graph,
     },
     observer,
   );
@@ -87,6 +92,7 @@ export async function startEngine(
     classifier,
     labels: model.config.labels,
     batcher,
+    onnxPath,
     drain: () => batcher.drain(),
     close: async () => {
       await Promise.all([pool.close(), cache.close()]);

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { ModelLoadError } from '../errors.js';
-import type { TokenBatch } from '../model/session.js';
+import type { GraphKind, TokenBatch } from '../model/session.js';
 import type { InferenceWorkerData } from './inference-worker.js';
 
 /** Layout of the inference workers: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
@@ -28,7 +28,11 @@ const WORKER_FILE = new URL(
 export class InferencePool implements BatchRunner {
   readonly slots: number;
 
-  private constructor(private readonly pool: Piscina) {
+  private constructor(
+    private readonly pool: Piscina,
+    /** What the graph takes: padded rows or packed sequences (model/session.ts). */
+    readonly graph: GraphKind,
+  ) {
     this.slots = pool.options.maxThreads;
   }
 
@@ -51,26 +55,31 @@ export class InferencePool implements BatchRunner {
       maxQueue: options.workers,
       workerData,
     });
-    const self = new InferencePool(pool);
     try {
-      const warmUp = (): TokenBatch => ({
-        inputIds: BigInt64Array.from([0n, 0n]),
-        attentionMask: BigInt64Array.from([1n, 1n]),
-        rows: 1,
-        seqLen: 2,
-      });
-      await Promise.all(Array.from({ length: options.workers }, () => self.run(warmUp())));
+      // One task per worker at once: with one task per worker, each worker gets one.
+      const kinds = (await Promise.all(
+        Array.from({ length: options.workers }, () => pool.run(undefined, { name: 'warmUp' })),
+      )) as GraphKind[];
+      return new InferencePool(pool, kinds[0] as GraphKind);
     } catch (error) {
       await pool.destroy();
       // Errors cross the worker boundary as plain Errors; restore the one main.ts reports.
       throw new ModelLoadError((error as Error).message, { cause: error });
     }
-    return self;
   }
 
   run(batch: TokenBatch): Promise<Float32Array> {
+    const buffers =
+      batch.kind === 'padded'
+        ? [batch.inputIds.buffer, batch.attentionMask.buffer]
+        : [
+            batch.inputIds.buffer,
+            batch.positionIds.buffer,
+            batch.segmentIds.buffer,
+            batch.clsIndex.buffer,
+          ];
     return this.pool.run(batch, {
-      transferList: [batch.inputIds.buffer, batch.attentionMask.buffer] as ArrayBuffer[],
+      transferList: buffers as ArrayBuffer[],
     }) as Promise<Float32Array>;
   }
 

@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
-import { ModelSession, type TokenBatch } from '../model/session.js';
+import { ModelSession, type GraphKind, type TokenBatch } from '../model/session.js';
 
 /** What the pool hands each worker when it starts. */
 export interface InferenceWorkerData {
@@ -14,7 +14,7 @@ const { onnxPath, intraOpThreads } = workerData as InferenceWorkerData;
 // worker and the main event loop never blocks on a forward pass. Loaded once per worker.
 const session = ModelSession.load(onnxPath, { intraOpThreads });
 
-/** Runs one padded batch; the logits buffer is moved back, not copied. */
+/** Runs one batch; the logits buffer is moved back, not copied. */
 export default async function runBatch(batch: TokenBatch): Promise<Float32Array> {
   const logits = await (await session).run(batch);
   // A tensor's data may be a view into a larger buffer; transfer only a standalone copy.
@@ -23,4 +23,26 @@ export default async function runBatch(batch: TokenBatch): Promise<Float32Array>
       ? logits
       : logits.slice();
   return move(own) as unknown as Float32Array;
+}
+
+/**
+ * Loads the session and runs one `[CLS] [SEP]`-sized batch through it (id 0 exists in any
+ * vocabulary), so a broken graph fails at start-up; returns the graph's kind.
+ */
+export async function warmUp(): Promise<GraphKind> {
+  const loaded = await session;
+  const two = (a: bigint, b: bigint) => BigInt64Array.from([a, b]);
+  await loaded.run(
+    loaded.kind === 'packed'
+      ? {
+          kind: 'packed',
+          inputIds: two(0n, 0n),
+          positionIds: two(0n, 1n),
+          segmentIds: two(0n, 0n),
+          clsIndex: BigInt64Array.from([0n]),
+          rows: 1,
+        }
+      : { kind: 'padded', inputIds: two(0n, 0n), attentionMask: two(1n, 1n), rows: 1, seqLen: 2 },
+  );
+  return loaded.kind;
 }

@@ -9,6 +9,12 @@ export const ONNX_FILES: Readonly<Record<ModelDtype, string>> = {
   int8: 'onnx/model_quantized.onnx',
 };
 
+/** The packed (padding-free) variants the converter writes beside them (convert/). */
+export const PACKED_ONNX_FILES: Readonly<Record<ModelDtype, string>> = {
+  fp32: 'onnx/model_packed.onnx',
+  int8: 'onnx/model_quantized_packed.onnx',
+};
+
 /** What the service needs from a model's `config.json`. */
 export interface ModelConfig {
   readonly modelType: string;
@@ -28,6 +34,8 @@ export interface ModelFiles {
   readonly vocabPath: string | undefined;
   readonly tokenizerConfigPath: string | undefined;
   readonly onnxPath: string;
+  /** The packed variant of the graph for the same dtype, when the folder has one. */
+  readonly packedOnnxPath: string | undefined;
   readonly dtype: ModelDtype;
   /** The commit the folder was pulled at (from its manifest), else undefined. */
   readonly revision: string | undefined;
@@ -73,6 +81,7 @@ export function resolveModelFiles(dir: string, dtype: ModelDtype): ModelFiles {
     vocabPath,
     tokenizerConfigPath: file(dir, 'tokenizer_config.json'),
     onnxPath,
+    packedOnnxPath: file(dir, PACKED_ONNX_FILES[dtype]),
     dtype,
     revision,
   };

@@ -7,8 +7,9 @@ export interface SessionOptions {
   readonly intraOpThreads: number;
 }
 
-/** A padded batch of token ids, row-major `[rows, seqLen]`. */
-export interface TokenBatch {
+/** A padded batch of token ids, row-major `[rows, seqLen]`, for the standard graph. */
+export interface PaddedBatch {
+  readonly kind: 'padded';
   readonly inputIds: BigInt64Array;
   readonly attentionMask: BigInt64Array;
   readonly rows: number;
@@ -16,14 +17,38 @@ export interface TokenBatch {
 }
 
 /**
+ * Sequences concatenated into one row with no padding, for the packed graph: each token
+ * carries its position within its sequence and the index of its sequence; `clsIndex` says
+ * where each sequence starts. `rows` is the number of sequences.
+ */
+export interface PackedBatch {
+  readonly kind: 'packed';
+  readonly inputIds: BigInt64Array;
+  readonly positionIds: BigInt64Array;
+  readonly segmentIds: BigInt64Array;
+  readonly clsIndex: BigInt64Array;
+  readonly rows: number;
+}
+
+export type TokenBatch = PaddedBatch | PackedBatch;
+
+/** The graph signatures the service runs. */
+export type GraphKind = TokenBatch['kind'];
+
+const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
+  padded: ['input_ids', 'attention_mask'],
+  packed: ['input_ids', 'position_ids', 'segment_ids', 'cls_index'],
+};
+
+/**
  * The only door to ONNX Runtime (as transformers.js `backends/onnx.js` is): loads a graph with
- * the Hugging Face export signature (`input_ids`, `attention_mask` → `logits`) and runs it.
+ * the Hugging Face export signature (`input_ids`, `attention_mask` → `logits`), or our packed
+ * variant, and runs it.
  */
 export class ModelSession {
   private constructor(
     private readonly session: ort.InferenceSession,
-    /** Classes per row of logits, read from the graph's output shape on first run. */
-    readonly path: string,
+    readonly kind: GraphKind,
   ) {}
 
   static async load(path: string, options: SessionOptions): Promise<ModelSession> {
@@ -40,7 +65,8 @@ export class ModelSession {
         cause: error,
       });
     }
-    for (const name of ['input_ids', 'attention_mask']) {
+    const kind: GraphKind = session.inputNames.includes('segment_ids') ? 'packed' : 'padded';
+    for (const name of INPUTS[kind]) {
       if (!session.inputNames.includes(name)) {
         throw new ModelLoadError(
           `${path} has no input '${name}' (inputs: ${session.inputNames.join(', ')})`,
@@ -52,11 +78,24 @@ export class ModelSession {
         `${path} has no output 'logits' (outputs: ${session.outputNames.join(', ')})`,
       );
     }
-    return new ModelSession(session, path);
+    return new ModelSession(session, kind);
   }
 
   /** Logits `[rows, classes]`, row-major. Throws ModelFailed when the runtime does. */
   async run(batch: TokenBatch): Promise<Float32Array> {
+    if (batch.kind !== this.kind) {
+      throw new ModelFailed(`a ${batch.kind} batch cannot run on a ${this.kind} graph`);
+    }
+    const feeds = batch.kind === 'padded' ? this.paddedFeeds(batch) : packedFeeds(batch);
+    try {
+      const { logits } = await this.session.run(feeds, ['logits']);
+      return (logits as ort.Tensor).data as Float32Array;
+    } catch (error) {
+      throw new ModelFailed(`inference failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private paddedFeeds(batch: PaddedBatch): Record<string, ort.Tensor> {
     const dims = [batch.rows, batch.seqLen];
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, dims),
@@ -70,15 +109,20 @@ export class ModelSession {
         dims,
       );
     }
-    try {
-      const { logits } = await this.session.run(feeds, ['logits']);
-      return (logits as ort.Tensor).data as Float32Array;
-    } catch (error) {
-      throw new ModelFailed(`inference failed: ${(error as Error).message}`, { cause: error });
-    }
+    return feeds;
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+function packedFeeds(batch: PackedBatch): Record<string, ort.Tensor> {
+  const dims = [1, batch.inputIds.length];
+  return {
+    input_ids: new ort.Tensor('int64', batch.inputIds, dims),
+    position_ids: new ort.Tensor('int64', batch.positionIds, dims),
+    segment_ids: new ort.Tensor('int64', batch.segmentIds, dims),
+    cls_index: new ort.Tensor('int64', batch.clsIndex, [batch.rows]),
+  };
 }

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Batcher, pad } from '../../src/engine/batcher.js';
+import { Batcher, pack, pad } from '../../src/engine/batcher.js';
 import type { BatchRunner } from '../../src/engine/inference-pool.js';
 import { ModelFailed, Overloaded, RequestAborted } from '../../src/errors.js';
-import type { TokenBatch } from '../../src/model/session.js';
+import type { PaddedBatch, TokenBatch } from '../../src/model/session.js';
 
 /**
  * A runner that records batches and finishes them when told: the real one is tested in the
  * integration tests; here the point is the batcher's choices.
  */
 class FakeRunner implements BatchRunner {
-  readonly batches: TokenBatch[] = [];
+  readonly batches: PaddedBatch[] = [];
   private releases: (() => void)[] = [];
   fail: Error | undefined;
   constructor(readonly slots = 1) {}
   run(batch: TokenBatch): Promise<Float32Array> {
+    if (batch.kind !== 'padded') throw new Error('this fake runs padded batches');
     this.batches.push(batch);
     return new Promise((resolve, reject) => {
       this.releases.push(() => {
@@ -38,7 +39,14 @@ const seq = (first: number, length: number): number[] => [
   first,
   ...Array<number>(length - 1).fill(7),
 ];
-const options = { maxItems: 4, maxTokens: 64, maxDelayMs: 0, maxQueued: 100 };
+const options = {
+  maxItems: 4,
+  maxTokens: 64,
+  maxDelayMs: 0,
+  maxQueued: 100,
+  maxPadding: 1,
+  graph: 'padded' as const,
+};
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('Batcher', () => {
@@ -47,6 +55,53 @@ describe('Batcher', () => {
     assert.deepEqual([...batch.inputIds], [1n, 2n, 3n, 4n, 0n, 0n]);
     assert.deepEqual([...batch.attentionMask], [1n, 1n, 1n, 1n, 0n, 0n]);
     assert.equal(realTokens, 4);
+  });
+
+  test('pack concatenates sequences with per-sequence positions, sequence ids and starts', () => {
+    const { batch, realTokens, computedTokens } = pack([
+      { ids: [101, 5, 102] },
+      { ids: [101, 102] },
+    ]);
+    assert.deepEqual([...batch.inputIds], [101n, 5n, 102n, 101n, 102n]);
+    assert.deepEqual([...batch.positionIds], [0n, 1n, 2n, 0n, 1n]);
+    assert.deepEqual([...batch.segmentIds], [0n, 0n, 0n, 1n, 1n]);
+    assert.deepEqual([...batch.clsIndex], [0n, 3n]);
+    assert.equal(batch.rows, 2);
+    assert.equal(realTokens, 5);
+    assert.equal(computedTokens, 5, 'a packed batch computes no padding');
+  });
+
+  test('with a packed graph, batches are cut in arrival order by the token budget, whatever the lengths', async () => {
+    const seen: number[][] = [];
+    const runner: BatchRunner = {
+      slots: 1,
+      async run(batch: TokenBatch) {
+        if (batch.kind !== 'packed') throw new Error('expected a packed batch');
+        seen.push([...batch.clsIndex].map((start) => Number(batch.inputIds[Number(start)])));
+        return new Float32Array(batch.rows * 2);
+      },
+      async close() {},
+    };
+    const batcher = new Batcher(runner, {
+      ...options,
+      graph: 'packed',
+      maxItems: 8,
+      maxTokens: 50,
+    });
+    const all = batcher.submit([
+      seq(1, 2),
+      seq(2, 40),
+      seq(3, 5),
+      seq(4, 5),
+      seq(5, 30),
+      seq(6, 3),
+    ]);
+    await Promise.all(all);
+    // 2+40+5 = 47 tokens; one more (5) would pass the 50-token budget. Then 5+30+3.
+    assert.deepEqual(seen, [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   test('each row resolves to its own logits, in order', async () => {
