@@ -6,6 +6,8 @@
  *   flock /tmp/bench.lock npm run bench:model [-- --all] [--seconds 3] [--rounds 3]
  *
  * `--all` adds the int8 layouts that lost (kept so the choice can be re-measured).
+ * `--packed` instead times the SST-2 dev sentences (real lengths) through the padded graph,
+ * sorted and in arrival order, and through the packed, padding-free graph (bench/packed-batches.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { layoutFeeds, PACKED_LAYOUTS, sst2TokenIds } from './packed-batches.js';
 import {
   buildEncoderGraph,
   DEFAULT_INT8_GRAPH,
@@ -22,6 +25,7 @@ import {
   readEncoderSpec,
   type GraphOptions,
 } from '../src/model/convert/index.js';
+import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/layout.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +34,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: 'generated/distilbert-base' },
     measure: { type: 'string' },
+    packed: { type: 'boolean', default: false },
+    'measure-layout': { type: 'string' },
   },
 });
 const SEQUENCE_LENGTH = 32;
@@ -180,5 +186,110 @@ async function measure(session: ort.InferenceSession, batch: number): Promise<Wi
   return { rate: (runs * batch) / elapsed, cores: (cpu.user + cpu.system) / 1e6 / elapsed };
 }
 
+/** Child mode: time full passes over SST-2 dev in one batch layout; print a Window as JSON. */
+async function measureLayout(index: number): Promise<void> {
+  const layout = PACKED_LAYOUTS[index]!;
+  const file = layout.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32;
+  const session = await ort.InferenceSession.create(join(args.out, file), {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const sequences = sst2TokenIds(args.out);
+  const { feeds, tokens } = layoutFeeds(sequences, layout);
+  // The largest run first, so ONNX Runtime's arena has grown before the clock starts.
+  const largest = feeds.reduce((a, b) =>
+    b.input_ids!.data.length > a.input_ids!.data.length ? b : a,
+  );
+  await session.run(largest);
+  let passes = 0;
+  const cpuBefore = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (passes < 1 || elapsed < minSeconds) {
+    for (const feed of feeds) await session.run(feed);
+    passes++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const real = sequences.reduce((n, ids) => n + ids.length, 0);
+  const window: LayoutWindow = {
+    rate: (passes * sequences.length) / elapsed,
+    cores: (cpu.user + cpu.system) / 1e6 / elapsed,
+    runs: feeds.length,
+    tokensPerReal: tokens / real,
+  };
+  process.stdout.write(JSON.stringify(window));
+}
+
+interface LayoutWindow extends Window {
+  /** Graph runs per pass over the dev set. */
+  runs: number;
+  /** Tokens the graph computes per real token (1 = no padding). */
+  tokensPerReal: number;
+}
+
+/** `--packed`: every layout in its own child process, interleaved over rounds, best kept. */
+async function mainPacked(): Promise<void> {
+  const dir = args.out;
+  if (!existsSync(join(dir, PACKED_ONNX_FILES.fp32))) {
+    console.log(`(re)generating base DistilBERT with the packed graph in ${dir} …`);
+    await generateModel(dir, PRESETS.base);
+  }
+  const sequences = sst2TokenIds(dir);
+  const mean = sequences.reduce((n, ids) => n + ids.length, 0) / sequences.length;
+  console.log(
+    `${sequences.length} SST-2 dev sentences, mean ${mean.toFixed(1)} tokens, max ${Math.max(...sequences.map((s) => s.length))}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const samples = PACKED_LAYOUTS.map(() => [] as LayoutWindow[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, layout] of PACKED_LAYOUTS.entries()) {
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          '--measure-layout',
+          String(i),
+          '--out',
+          dir,
+          '--seconds',
+          String(minSeconds),
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      if (child.status !== 0)
+        throw new Error(`measuring ${layout.name} failed (exit ${child.status})`);
+      const window = JSON.parse(child.stdout) as LayoutWindow;
+      samples[i]!.push(window);
+      console.log(
+        `round ${round + 1}/${rounds} ${layout.name}: ${window.rate.toFixed(1)} seq/s (${window.cores.toFixed(2)} cores)`,
+      );
+    }
+  }
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const best = samples.map((windows) => windows.reduce((a, b) => (b.rate > a.rate ? b : a)));
+  const reference = best[0]!.rate;
+  console.log(
+    '\n| layout | graph runs | tokens computed / real | seq/s | × sorted batch 8 | cores |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|');
+  PACKED_LAYOUTS.forEach((layout, i) => {
+    const w = best[i]!;
+    console.log(
+      `| ${layout.name} | ${w.runs} | ${w.tokensPerReal.toFixed(2)} | ${w.rate.toFixed(1)} | ${(w.rate / reference).toFixed(2)}× | ${w.cores.toFixed(2)} |`,
+    );
+  });
+}
+
 if (args.measure) await measureFile(args.measure);
+else if (args['measure-layout'] !== undefined) await measureLayout(Number(args['measure-layout']));
+else if (args.packed) await mainPacked();
 else await main();

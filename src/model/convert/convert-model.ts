@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelLoadError } from '../../errors.js';
-import { ONNX_FILES, readJson } from '../layout.js';
+import { ONNX_FILES, PACKED_ONNX_FILES, readJson } from '../layout.js';
 import { readBert } from './bert.js';
 import { Checkpoint } from './checkpoint.js';
 import { readDistilBert } from './distilbert.js';
@@ -33,8 +33,9 @@ const READERS: Readonly<Record<string, (checkpoint: Checkpoint) => EncoderSpec>>
 
 /**
  * Converts a Hugging Face model folder (`config.json` + `model.safetensors`) into
- * `onnx/model.onnx` (and with `quantize: 'int8'`, `onnx/model_quantized.onnx`), each written
- * atomically. An architecture we cannot convert, or a missing or mis-shaped tensor, is a
+ * `onnx/model.onnx` (and with `quantize: 'int8'`, `onnx/model_quantized.onnx`), each beside
+ * its packed, padding-free variant (`PACKED_ONNX_FILES`, signature in `buildEncoderGraph`),
+ * each written atomically. An architecture we cannot convert, or a missing or mis-shaped tensor, is a
  * ModelLoadError that names it.
  */
 export async function convertModel(
@@ -48,7 +49,11 @@ export async function convertModel(
     written.push(file);
   };
   emit(ONNX_FILES.fp32, { fused: options.optimize ?? false });
-  if (options.quantize === 'int8') emit(ONNX_FILES.int8, DEFAULT_INT8_GRAPH);
+  emit(PACKED_ONNX_FILES.fp32, { packed: true });
+  if (options.quantize === 'int8') {
+    emit(ONNX_FILES.int8, DEFAULT_INT8_GRAPH);
+    emit(PACKED_ONNX_FILES.int8, { ...DEFAULT_INT8_GRAPH, packed: true });
+  }
   return { written };
 }
 

@@ -10,13 +10,15 @@ const FLOAT32_MIN = -3.4028234663852886e38;
 /**
  * word + position embeddings, then LayerNorm, in standard ops. With `quantized`, the word
  * table is stored int8 with one scale per row and dequantised after the Gather (4× smaller
- * file; the table is most of a small model's bytes).
+ * file; the table is most of a small model's bytes). Positions are 0…S−1 of every row, or,
+ * given `positionIds` (the packed graph, where each sequence restarts at 0), gathered.
  */
 export function embeddings(
   g: GraphBuilder,
   spec: EncoderSpec,
   ids: string,
   quantized: boolean,
+  positionIds?: string,
 ): string {
   const { word, position, norm } = spec.embeddings;
   const [vocab, hidden] = word.shape as [number, number];
@@ -30,13 +32,15 @@ export function embeddings(
   } else {
     words = g.node('Gather', [g.floats('word_embeddings.weight', word.data, [vocab, hidden]), ids]);
   }
-  const length = g.node('Shape', [ids], { start: 1, end: 2 });
-  const positions = g.node('Slice', [
-    g.floats('position_embeddings.weight', position.data, position.shape),
-    g.int64s([0]),
-    length,
-    g.int64s([0]),
-  ]);
+  const table = g.floats('position_embeddings.weight', position.data, position.shape);
+  const positions = positionIds
+    ? g.node('Gather', [table, positionIds])
+    : g.node('Slice', [
+        table,
+        g.int64s([0]),
+        g.node('Shape', [ids], { start: 1, end: 2 }),
+        g.int64s([0]),
+      ]);
   return layerNorm(g, g.node('Add', [words, positions]), norm, spec.layerNormEps, 'embeddings');
 }
 
@@ -45,6 +49,19 @@ export function additiveMask(g: GraphBuilder, mask: string): string {
   const keep = g.node('Cast', [mask], { to: DType.float });
   const drop = g.node('Sub', [g.scalar(1), keep]);
   return g.node('Unsqueeze', [g.node('Mul', [drop, g.scalar(FLOAT32_MIN)]), g.int64s([1, 2])]);
+}
+
+/**
+ * segment_ids int64 [1,T] → additive score bias [1,1,T,T]: token i may attend to token j only
+ * when both belong to the same sequence (block-diagonal), so packing sequences into one row
+ * computes what running each alone does, as TEI's varlen attention (cu_seqlens) does.
+ */
+export function segmentMask(g: GraphBuilder, segmentIds: string): string {
+  const rows = g.node('Unsqueeze', [segmentIds, g.int64s([2])]); // [1,T,1]
+  const columns = g.node('Unsqueeze', [segmentIds, g.int64s([1])]); // [1,1,T]
+  const same = g.node('Equal', [rows, columns]); // [1,T,T]
+  const bias = g.node('Where', [same, g.scalar(0), g.scalar(FLOAT32_MIN)]);
+  return g.node('Unsqueeze', [bias, g.int64s([1])]);
 }
 
 /**

@@ -32,7 +32,12 @@ before(async () => {
     .split('\n')
     .map((line) => JSON.parse(line) as Golden);
   const plain = await convertModel(dir, { quantize: 'int8', optimize: false });
-  assert.deepEqual(plain.written, ['onnx/model.onnx', 'onnx/model_quantized.onnx']);
+  assert.deepEqual(plain.written, [
+    'onnx/model.onnx',
+    'onnx/model_packed.onnx',
+    'onnx/model_quantized.onnx',
+    'onnx/model_quantized_packed.onnx',
+  ]);
   graphs.set('plain', await loadGraph(join(dir, 'onnx', 'model.onnx')));
   graphs.set('int8', await loadGraph(join(dir, 'onnx', 'model_quantized.onnx')));
   await convertModel(dir, { optimize: true });

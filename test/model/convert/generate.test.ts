@@ -42,6 +42,8 @@ test('generateModel writes a complete model folder, graphs included', () => {
     'tokenizer_config.json',
     'onnx/model.onnx',
     'onnx/model_quantized.onnx',
+    'onnx/model_packed.onnx',
+    'onnx/model_quantized_packed.onnx',
   ];
   assert.deepEqual([...written].sort(), [...expected].sort());
   for (const file of expected) assert.ok(existsSync(join(dir, file)), file);
