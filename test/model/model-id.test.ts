@@ -83,7 +83,7 @@ describe('MODEL_ID: pull from a Hub, convert safetensors to ONNX, serve', () => 
       'bad',
     ]);
     assert.match(int8.log, /converting .*\(int8\)/);
-    assert.match(int8.log, /"graph":"[^"]*onnx\/model_quantized\.onnx"/);
+    assert.match(int8.log, /"graph":"[^"]*onnx\/model_quantized_packed\.onnx"/);
     assert.equal(int8.body.predictions.length, 2);
   });
 
