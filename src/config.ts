@@ -50,9 +50,16 @@ export interface Config {
   readonly inferenceWorkers: number;
   /** INFERENCE_THREADS: intra-op threads per session; workers × threads ≈ cores is the rule. */
   readonly inferenceThreads: number;
-  /** BATCH_MAX_ITEMS: most texts in one forward pass. */
+  /**
+   * BATCH_MAX_ITEMS: most texts in one forward pass. 8 measured best on base DistilBERT with
+   * two single-thread workers (docs/benchmarks.md): bigger batches pad more (padded graph) or
+   * pay attention's square cost over a longer row (packed graph).
+   */
   readonly batchMaxItems: number;
-  /** BATCH_MAX_TOKENS: most padded tokens (items × longest) in one forward pass. */
+  /**
+   * BATCH_MAX_TOKENS: most tokens in one forward pass (padded: items × longest; packed: the
+   * total). 1024 bounds a packed row's attention scores to ~50 MB per worker.
+   */
   readonly batchMaxTokens: number;
   /**
    * BATCH_PACKING: 1 (default) serves the model's packed graph when its folder has one
@@ -157,8 +164,8 @@ export function loadConfig(env: Env): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024),
     inferenceWorkers: int(env, 'INFERENCE_WORKERS', cores, 1, 64),
     inferenceThreads: int(env, 'INFERENCE_THREADS', 1, 1, 64),
-    batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 32, 1, 4096),
-    batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 2048, 512),
+    batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 8, 1, 4096),
+    batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 1024, 512),
     batchPacking: str(env, 'BATCH_PACKING') === undefined ? true : bool(env, 'BATCH_PACKING'),
     batchMaxPaddingPct: int(env, 'BATCH_MAX_PADDING_PCT', 20, 0, 100),
     batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 0, 0, 10_000),
