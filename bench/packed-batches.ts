@@ -1,5 +1,7 @@
 import * as ort from 'onnxruntime-node';
+import { pack, pad } from '../src/engine/batcher.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
+import { feedsFor } from '../src/model/session.js';
 import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
 import { sst2Sentences } from './sst2-sentences.js';
 
@@ -41,51 +43,10 @@ export function layoutFeeds(
   let tokens = 0;
   for (let i = 0; i < ordered.length; i += layout.size) {
     const batch = ordered.slice(i, i + layout.size);
-    const fed = layout.graph === 'packed' ? packedFeeds(batch) : paddedFeeds(batch);
+    const sequences = batch.map((ids) => ({ ids }));
+    const fed = feedsFor(layout.graph === 'packed' ? pack(sequences).batch : pad(sequences).batch);
     feeds.push(fed);
     tokens += fed.input_ids!.data.length;
   }
   return { feeds, tokens };
-}
-
-function paddedFeeds(batch: readonly number[][]): Record<string, ort.Tensor> {
-  const length = Math.max(...batch.map((ids) => ids.length));
-  const ids = new BigInt64Array(batch.length * length);
-  const mask = new BigInt64Array(batch.length * length);
-  batch.forEach((row, b) =>
-    row.forEach((id, t) => {
-      ids[b * length + t] = BigInt(id);
-      mask[b * length + t] = 1n;
-    }),
-  );
-  const dims = [batch.length, length];
-  return {
-    input_ids: new ort.Tensor('int64', ids, dims),
-    attention_mask: new ort.Tensor('int64', mask, dims),
-  };
-}
-
-/** The packed graph's four inputs (signature in src/model/convert/encoder-graph.ts). */
-function packedFeeds(batch: readonly number[][]): Record<string, ort.Tensor> {
-  const total = batch.reduce((n, ids) => n + ids.length, 0);
-  const ids = new BigInt64Array(total);
-  const positions = new BigInt64Array(total);
-  const segments = new BigInt64Array(total);
-  const cls = new BigInt64Array(batch.length);
-  let t = 0;
-  batch.forEach((row, s) => {
-    cls[s] = BigInt(t);
-    row.forEach((id, p) => {
-      ids[t] = BigInt(id);
-      positions[t] = BigInt(p);
-      segments[t] = BigInt(s);
-      t++;
-    });
-  });
-  return {
-    input_ids: new ort.Tensor('int64', ids, [1, total]),
-    position_ids: new ort.Tensor('int64', positions, [1, total]),
-    segment_ids: new ort.Tensor('int64', segments, [1, total]),
-    cls_index: new ort.Tensor('int64', cls, [batch.length]),
-  };
 }

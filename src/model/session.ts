@@ -51,15 +51,21 @@ export class ModelSession {
     readonly kind: GraphKind,
   ) {}
 
-  static async load(path: string, options: SessionOptions): Promise<ModelSession> {
+  /** Loads a graph from a file, or from its bytes (the converter's tests build graphs in memory). */
+  static async load(source: string | Uint8Array, options: SessionOptions): Promise<ModelSession> {
+    const path = typeof source === 'string' ? source : 'the in-memory graph';
     let session: ort.InferenceSession;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: options.intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    };
     try {
-      session = await ort.InferenceSession.create(path, {
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: options.intraOpThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-      });
+      session =
+        typeof source === 'string'
+          ? await ort.InferenceSession.create(source, sessionOptions)
+          : await ort.InferenceSession.create(source, sessionOptions);
     } catch (error) {
       throw new ModelLoadError(`ONNX Runtime cannot load ${path}: ${(error as Error).message}`, {
         cause: error,
@@ -86,7 +92,7 @@ export class ModelSession {
     if (batch.kind !== this.kind) {
       throw new ModelFailed(`a ${batch.kind} batch cannot run on a ${this.kind} graph`);
     }
-    const feeds = batch.kind === 'padded' ? this.paddedFeeds(batch) : packedFeeds(batch);
+    const feeds = feedsFor(batch, this.session.inputNames.includes('token_type_ids'));
     try {
       const { logits } = await this.session.run(feeds, ['logits']);
       return (logits as ort.Tensor).data as Float32Array;
@@ -95,34 +101,32 @@ export class ModelSession {
     }
   }
 
-  private paddedFeeds(batch: PaddedBatch): Record<string, ort.Tensor> {
-    const dims = [batch.rows, batch.seqLen];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', batch.inputIds, dims),
-      attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
-    };
-    // Graphs exported from BERT take token_type_ids too; a single text is all segment 0.
-    if (this.session.inputNames.includes('token_type_ids')) {
-      feeds.token_type_ids = new ort.Tensor(
-        'int64',
-        new BigInt64Array(batch.rows * batch.seqLen),
-        dims,
-      );
-    }
-    return feeds;
-  }
-
   async release(): Promise<void> {
     await this.session.release();
   }
 }
 
-function packedFeeds(batch: PackedBatch): Record<string, ort.Tensor> {
-  const dims = [1, batch.inputIds.length];
-  return {
+/**
+ * ONNX Runtime inputs for a batch. `tokenTypes` adds all-zero `token_type_ids`, which graphs
+ * exported from BERT take (a single text is all segment 0).
+ */
+export function feedsFor(batch: TokenBatch, tokenTypes = false): Record<string, ort.Tensor> {
+  if (batch.kind === 'packed') {
+    const row = [1, batch.inputIds.length];
+    return {
+      input_ids: new ort.Tensor('int64', batch.inputIds, row),
+      position_ids: new ort.Tensor('int64', batch.positionIds, row),
+      segment_ids: new ort.Tensor('int64', batch.segmentIds, row),
+      cls_index: new ort.Tensor('int64', batch.clsIndex, [batch.rows]),
+    };
+  }
+  const dims = [batch.rows, batch.seqLen];
+  const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', batch.inputIds, dims),
-    position_ids: new ort.Tensor('int64', batch.positionIds, dims),
-    segment_ids: new ort.Tensor('int64', batch.segmentIds, dims),
-    cls_index: new ort.Tensor('int64', batch.clsIndex, [batch.rows]),
+    attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
   };
+  if (tokenTypes) {
+    feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
+  }
+  return feeds;
 }
