@@ -11,6 +11,12 @@ export interface AjvError {
 /** Errors past a configured size limit: answered 413 rather than 422. */
 const LIMIT_KEYWORDS = new Set(['maxItems', 'maxLength']);
 
+/** pydantic's type code and message for a value of the wrong JSON type, by the type expected. */
+const TYPE_ERRORS: Readonly<Record<string, { type: string; msg: string }>> = {
+  array: { type: 'list_type', msg: 'Input should be a valid list' },
+  string: { type: 'string_type', msg: 'Input should be a valid string' },
+};
+
 /** JSON pointer → FastAPI `loc`: `/text/0` → ['body', 'text', 0]. */
 function loc(pointer: string, ...extra: (string | number)[]): (string | number)[] {
   const parts = pointer === '' ? [] : pointer.slice(1).split('/');
@@ -69,20 +75,10 @@ function translate(error: AjvError): ErrorItem {
           input: data,
         };
       }
-      if (params.type === 'array')
-        return {
-          type: 'list_type',
-          loc: loc(instancePath),
-          msg: 'Input should be a valid list',
-          input: data,
-        };
-      if (params.type === 'string')
-        return {
-          type: 'string_type',
-          loc: loc(instancePath),
-          msg: 'Input should be a valid string',
-          input: data,
-        };
+      {
+        const expected = TYPE_ERRORS[String(params.type)];
+        if (expected) return { ...expected, loc: loc(instancePath), input: data };
+      }
       break;
   }
   return {
@@ -101,13 +97,6 @@ export function validationDetail(errors: readonly AjvError[]): {
   status: 413 | 422;
   detail: ErrorItem[];
 } {
-  const detail = errors.map(translate);
   const status = errors.every((error) => LIMIT_KEYWORDS.has(error.keyword)) ? 413 : 422;
-  // Ajv reports a too-long string's sibling errors once per schema branch; keep one per loc+type.
-  const seen = new Set<string>();
-  const unique = detail.filter((item) => {
-    const id = JSON.stringify([item.loc, item.type]);
-    return seen.has(id) ? false : (seen.add(id), true);
-  });
-  return { status, detail: unique };
+  return { status, detail: errors.map(translate) };
 }
