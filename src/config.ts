@@ -121,9 +121,9 @@ function str(env: Env, name: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
-function bool(env: Env, name: string): boolean {
+function bool(env: Env, name: string, fallback = false): boolean {
   const raw = str(env, name)?.toLowerCase();
-  if (raw === undefined) return false;
+  if (raw === undefined) return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be 1 or 0, got '${raw}'`);
@@ -166,7 +166,7 @@ export function loadConfig(env: Env): Config {
     inferenceThreads: int(env, 'INFERENCE_THREADS', 1, 1, 64),
     batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 8, 1, 4096),
     batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 1024, 512),
-    batchPacking: str(env, 'BATCH_PACKING') === undefined ? true : bool(env, 'BATCH_PACKING'),
+    batchPacking: bool(env, 'BATCH_PACKING', true),
     batchMaxPaddingPct: int(env, 'BATCH_MAX_PADDING_PCT', 20, 0, 100),
     batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 0, 0, 10_000),
     queueMaxItems: int(env, 'QUEUE_MAX_ITEMS', 2048, 1),

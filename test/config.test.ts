@@ -10,6 +10,8 @@ test('defaults: the seed port, in-process cache only, 60 s TTL, fp32', () => {
   assert.equal(config.cacheTtlSeconds, 60);
   assert.equal(config.modelDtype, 'fp32');
   assert.equal(config.modelDir, undefined);
+  assert.equal(config.batchPacking, true);
+  assert.equal(loadConfig({ BATCH_PACKING: '0' }).batchPacking, false);
   assert.ok(Object.isFrozen(config));
 });
 
