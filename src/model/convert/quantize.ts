@@ -18,15 +18,9 @@ export function quantizeTransposedPerColumn(
   outFeatures: number,
   inFeatures: number,
 ): QuantizedMatrix {
-  const scales = new Float32Array(outFeatures);
-  const values = new Int8Array(weight.length);
-  for (let o = 0; o < outFeatures; o++) {
-    const row = weight.subarray(o * inFeatures, (o + 1) * inFeatures);
-    const scale = absMax(row) / Q_MAX || 1;
-    scales[o] = scale;
-    for (let i = 0; i < inFeatures; i++) values[i * outFeatures + o] = clampRound(row[i]! / scale);
-  }
-  return { values, scales };
+  // Row o of the [out, in] weight is output column o: quantise per row, then transpose.
+  const { values, scales } = quantizeRows(weight, outFeatures, inFeatures);
+  return { values: transpose(values, outFeatures, inFeatures), scales };
 }
 
 /**
@@ -46,8 +40,12 @@ export function quantizeRows(data: Float32Array, rows: number, cols: number): Qu
 }
 
 /** Transposes a row-major [rows, cols] matrix into a new [cols, rows] one. */
-export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
+export function transpose<T extends Float32Array | Int8Array>(
+  data: T,
+  rows: number,
+  cols: number,
+): T {
+  const out = new (data.constructor as new (length: number) => T)(data.length);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
   }
