@@ -99,7 +99,7 @@ function usage(io: CliIo, problem: string): number {
 /** Classifies texts in-process (no HTTP), printing the /predict response body. */
 async function predict(texts: string[], config: Config, io: CliIo): Promise<number> {
   if (texts.length === 0) return usage(io, 'predict takes at least one text');
-  const model = await resolveModel({ ...config, inferenceWorkers: 1 }, io.err);
+  const model = await resolveModel(config, io.err);
   const engine = await startEngine(
     { ...config, inferenceWorkers: 1, redisUrl: undefined },
     model,
