@@ -43,6 +43,9 @@ export function cacheKey(modelFingerprint: string, text: string): string {
  * Writes go to both tiers and are never awaited by a response.
  */
 export class TieredCache {
+  /** Redis writes waiting for the end of this turn of the event loop. */
+  private redisWrites: (readonly [string, Scores])[] = [];
+
   constructor(
     private readonly memory: CacheTierStore | undefined,
     private readonly redis: CacheTierStore | undefined,
@@ -75,18 +78,29 @@ export class TieredCache {
     return found;
   }
 
-  /** Stores fresh results in every tier, in the background. */
+  /**
+   * Stores fresh results in every tier, in the background. Results arrive text by text as
+   * batches finish; Redis gets them as one pipeline per turn of the event loop, not one
+   * round trip per text.
+   */
   setMany(entries: readonly (readonly [string, Scores])[]): void {
     if (entries.length === 0) return;
     if (this.memory) void this.memory.setMany(entries);
-    if (this.redis) {
-      void this.redis.setMany(
-        entries.map(([text, scores]) => [cacheKey(this.fingerprint, text), scores] as const),
-      );
+    if (!this.redis) return;
+    if (this.redisWrites.length === 0) setImmediate(() => void this.flushRedis());
+    for (const [text, scores] of entries) {
+      this.redisWrites.push([cacheKey(this.fingerprint, text), scores]);
     }
   }
 
+  private async flushRedis(): Promise<void> {
+    const writes = this.redisWrites;
+    this.redisWrites = [];
+    if (writes.length > 0) await this.redis?.setMany(writes);
+  }
+
   async close(): Promise<void> {
+    await this.flushRedis();
     await Promise.all([this.memory?.close(), this.redis?.close()]);
   }
 }
