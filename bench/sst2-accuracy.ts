@@ -1,7 +1,7 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { pad } from '../src/engine/batcher.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import {
   buildEncoderGraph,
@@ -10,6 +10,8 @@ import {
   type GraphOptions,
 } from '../src/model/convert/index.js';
 import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
+import { ModelSession } from '../src/model/session.js';
+import { readSst2 } from './sst2-sentences.js';
 
 /** One graph layout's results on the SST-2 dev set. */
 export interface VariantAccuracy {
@@ -58,14 +60,7 @@ export async function measureSst2Accuracy(
   try {
     for (const file of TOKENIZER_FILES) copyFileSync(join(modelDir, file), join(dir, file));
     const spec = readEncoderSpec(dir);
-    const rows = readFileSync(devTsv, 'utf8')
-      .split('\n')
-      .slice(1)
-      .filter((line) => line.trim())
-      .map((line) => {
-        const [sentence, label] = line.split('\t');
-        return { sentence: sentence!, label: Number(label) };
-      });
+    const rows = readSst2(devTsv);
     const graphs = ACCURACY_VARIANTS.map((v) => buildEncoderGraph(spec, v.graph));
     // resolveModelFiles insists on an fp32 graph; write the reference one for it to find.
     mkdirSync(join(dir, 'onnx'));
@@ -79,19 +74,10 @@ export async function measureSst2Accuracy(
 
     const logits: Float32Array[][] = [];
     for (const graph of graphs) {
-      const session = await ort.InferenceSession.create(graph, {
-        intraOpNumThreads: 2,
-        graphOptimizationLevel: 'all',
-      });
+      const session = await ModelSession.load(graph, { intraOpThreads: 2 });
       const out: Float32Array[] = [];
-      for (const ids of encoded) {
-        const dims = [1, ids.length];
-        const result = await session.run({
-          input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims),
-          attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims),
-        });
-        out.push(Float32Array.from(result.logits!.data as Float32Array));
-      }
+      for (const ids of encoded)
+        out.push(Float32Array.from(await session.run(pad([{ ids }]).batch)));
       await session.release();
       logits.push(out);
     }

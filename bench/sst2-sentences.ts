@@ -1,14 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { shared } from '../test/shared-data.js';
 
 /** SST-2's dev split in ../shared beside the checkout (SHARED_DIR overrides). */
-export const SST2_DEV = join(
-  process.env.SHARED_DIR ?? fileURLToPath(new URL('../../shared', import.meta.url)),
-  'data',
-  'sst2',
-  'dev.tsv',
-);
+export const SST2_DEV = shared('data', 'sst2', 'dev.tsv');
+
+/** The labelled rows of an SST-2 TSV (`sentence<TAB>label`, with a header line). */
+export function readSst2(path: string): { sentence: string; label: number }[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [sentence = '', label] = line.split('\t');
+      return { sentence, label: Number(label) };
+    });
+}
 
 const WORDS = (
   'the a film movie story is was but and not very too its it of with an as so ' +
@@ -21,12 +27,7 @@ const WORDS = (
  */
 export function sst2Sentences(): { sentences: string[]; source: string } {
   if (existsSync(SST2_DEV)) {
-    const sentences = readFileSync(SST2_DEV, 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((line) => line.split('\t')[0]?.trim() ?? '')
-      .filter((s) => s !== '');
-    return { sentences, source: SST2_DEV };
+    return { sentences: readSst2(SST2_DEV).map((row) => row.sentence.trim()), source: SST2_DEV };
   }
   let seed = 42;
   const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
