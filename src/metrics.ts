@@ -135,15 +135,15 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   }
   batch(
     rows: number,
-    seqLen: number,
+    computedTokens: number,
     realTokens: number,
     queueWaitMs: number,
     runMs: number,
   ): void {
     this.batchSize.observe(rows);
-    this.batchTokens.observe(rows * seqLen);
+    this.batchTokens.observe(computedTokens);
     this.realTokens.inc(realTokens);
-    this.paddingTokens.inc(rows * seqLen - realTokens);
+    this.paddingTokens.inc(computedTokens - realTokens);
     this.queueWait.observe(queueWaitMs / 1000);
     this.inferenceDuration.observe(runMs / 1000);
   }

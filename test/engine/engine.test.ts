@@ -57,6 +57,27 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
     }
   });
 
+  test('a padded batch counts its real and padding tokens', async () => {
+    // The bundled model has only the padded graph; the cap at 100% keeps both in one batch.
+    const t = await startTestApp({ CACHE_MEMORY_BYTES: '0', BATCH_MAX_PADDING_PCT: '100' });
+    try {
+      // [CLS] i love you [SEP] and [CLS] good [SEP]: one batch of 2 rows × 5 = 10 tokens.
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/predict',
+        payload: { text: ['I love you', 'good'] },
+      });
+      assert.equal(res.statusCode, 200);
+      assert.equal(await counter(t.metrics, 'sentiment_tokens_total'), 8);
+      assert.equal(await counter(t.metrics, 'sentiment_padding_tokens_total'), 2);
+      const sizes = await t.metrics.registry.getSingleMetric('sentiment_batch_size')!.get();
+      const count = sizes.values.find((v) => v.metricName === 'sentiment_batch_size_sum');
+      assert.equal(count?.value, 2);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('a client that hangs up has its queued texts dropped before they reach the model', async () => {
     const t = await startTestApp({ BATCH_MAX_ITEMS: '4', CACHE_MEMORY_BYTES: '0' });
     try {
