@@ -167,8 +167,9 @@ export class Batcher {
   }
 
   /**
-   * A packed graph computes no padding, so lengths need not match: take the queue in
-   * arrival order while the texts fit the item count and the token budget.
+   * A packed graph runs its projections and FFN on real tokens only (attention, a few percent
+   * of the work, is padded), so lengths need not match: take the queue in arrival order while
+   * the texts fit the item count and the token budget.
    */
   private cutPacked(): Item[] {
     let tokens = 0;
@@ -221,7 +222,6 @@ export class Batcher {
   }
 }
 
-/** Right-pads sequences with id 0 and a zero attention mask to the longest in the batch. */
 /** A batch ready for a worker, with its token counts for the metrics. */
 export interface CutBatch<B extends TokenBatch> {
   readonly batch: B;
@@ -254,25 +254,44 @@ export function pad(items: Sequences): CutBatch<PaddedBatch> {
   };
 }
 
-/** Concatenates sequences into one row: ids, per-sequence positions, sequence index, starts. */
+/**
+ * Lays sequences out for the packed graph: their tokens one after another, plus the index
+ * maps between that list and a `[rows, longest]` layout for attention.
+ */
 export function pack(items: Sequences): CutBatch<PackedBatch> {
+  const rows = items.length;
+  const seqLen = Math.max(...items.map((item) => item.ids.length));
   const total = items.reduce((sum, item) => sum + item.ids.length, 0);
   const inputIds = new BigInt64Array(total);
   const positionIds = new BigInt64Array(total);
-  const segmentIds = new BigInt64Array(total);
-  const clsIndex = new BigInt64Array(items.length);
+  const unpadIndex = new BigInt64Array(total);
+  const padIndex = new BigInt64Array(rows * seqLen);
+  const attentionMask = new BigInt64Array(rows * seqLen);
   let offset = 0;
-  items.forEach(({ ids }, sequence) => {
-    clsIndex[sequence] = BigInt(offset);
+  items.forEach(({ ids }, row) => {
+    const slot = row * seqLen;
     for (let i = 0; i < ids.length; i++) {
       inputIds[offset + i] = BigInt(ids[i] as number);
       positionIds[offset + i] = BigInt(i);
-      segmentIds[offset + i] = BigInt(sequence);
+      unpadIndex[offset + i] = BigInt(slot + i);
+      padIndex[slot + i] = BigInt(offset + i);
+      attentionMask[slot + i] = 1n;
     }
+    // Masked as keys, and their outputs never gathered back; any real token will do.
+    padIndex.fill(BigInt(offset), slot + ids.length, slot + seqLen);
     offset += ids.length;
   });
   return {
-    batch: { kind: 'packed', inputIds, positionIds, segmentIds, clsIndex, rows: items.length },
+    batch: {
+      kind: 'packed',
+      inputIds,
+      positionIds,
+      attentionMask,
+      padIndex,
+      unpadIndex,
+      rows,
+      seqLen,
+    },
     realTokens: total,
     computedTokens: total,
   };

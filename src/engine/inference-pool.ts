@@ -75,8 +75,9 @@ export class InferencePool implements BatchRunner {
         : [
             batch.inputIds.buffer,
             batch.positionIds.buffer,
-            batch.segmentIds.buffer,
-            batch.clsIndex.buffer,
+            batch.attentionMask.buffer,
+            batch.padIndex.buffer,
+            batch.unpadIndex.buffer,
           ];
     return this.pool.run(batch, {
       transferList: buffers as ArrayBuffer[],

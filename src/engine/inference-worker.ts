@@ -38,9 +38,11 @@ export async function warmUp(): Promise<GraphKind> {
           kind: 'packed',
           inputIds: two(0n, 0n),
           positionIds: two(0n, 1n),
-          segmentIds: two(0n, 0n),
-          clsIndex: BigInt64Array.from([0n]),
+          attentionMask: two(1n, 1n),
+          padIndex: two(0n, 1n),
+          unpadIndex: two(0n, 1n),
           rows: 1,
+          seqLen: 2,
         }
       : { kind: 'padded', inputIds: two(0n, 0n), attentionMask: two(1n, 1n), rows: 1, seqLen: 2 },
   );

@@ -17,17 +17,21 @@ export interface PaddedBatch {
 }
 
 /**
- * Sequences concatenated into one row with no padding, for the packed graph: each token
- * carries its position within its sequence and the index of its sequence; `clsIndex` says
- * where each sequence starts. `rows` is the number of sequences.
+ * Sequences with no padding, for the packed graph (signature in convert/encoder-graph.ts):
+ * `inputIds` and `positionIds` hold the tokens of every sequence one after another; for the
+ * attention, which alone runs padded, `padIndex` names the token in each slot of a
+ * `[rows, seqLen]` layout (padding slots repeat the sequence's first token),
+ * `attentionMask` marks the real slots, and `unpadIndex` names each token's slot.
  */
 export interface PackedBatch {
   readonly kind: 'packed';
   readonly inputIds: BigInt64Array;
   readonly positionIds: BigInt64Array;
-  readonly segmentIds: BigInt64Array;
-  readonly clsIndex: BigInt64Array;
+  readonly attentionMask: BigInt64Array;
+  readonly padIndex: BigInt64Array;
+  readonly unpadIndex: BigInt64Array;
   readonly rows: number;
+  readonly seqLen: number;
 }
 
 export type TokenBatch = PaddedBatch | PackedBatch;
@@ -37,7 +41,7 @@ export type GraphKind = TokenBatch['kind'];
 
 const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
   padded: ['input_ids', 'attention_mask'],
-  packed: ['input_ids', 'position_ids', 'segment_ids', 'cls_index'],
+  packed: ['input_ids', 'position_ids', 'attention_mask', 'pad_index', 'unpad_index'],
 };
 
 /**
@@ -71,7 +75,13 @@ export class ModelSession {
         cause: error,
       });
     }
-    const kind: GraphKind = session.inputNames.includes('segment_ids') ? 'packed' : 'padded';
+    if (session.inputNames.includes('segment_ids')) {
+      // The first packed signature (one row, block-diagonal mask): slower, and no longer fed.
+      throw new ModelLoadError(
+        `${path} is a packed graph from an older sentiment-api converter; delete it, or convert the model again`,
+      );
+    }
+    const kind: GraphKind = session.inputNames.includes('unpad_index') ? 'packed' : 'padded';
     for (const name of INPUTS[kind]) {
       if (!session.inputNames.includes(name)) {
         throw new ModelLoadError(
@@ -111,16 +121,17 @@ export class ModelSession {
  * exported from BERT take (a single text is all segment 0).
  */
 export function feedsFor(batch: TokenBatch, tokenTypes = false): Record<string, ort.Tensor> {
+  const dims = [batch.rows, batch.seqLen];
   if (batch.kind === 'packed') {
-    const row = [1, batch.inputIds.length];
+    const tokens = [batch.inputIds.length];
     return {
-      input_ids: new ort.Tensor('int64', batch.inputIds, row),
-      position_ids: new ort.Tensor('int64', batch.positionIds, row),
-      segment_ids: new ort.Tensor('int64', batch.segmentIds, row),
-      cls_index: new ort.Tensor('int64', batch.clsIndex, [batch.rows]),
+      input_ids: new ort.Tensor('int64', batch.inputIds, tokens),
+      position_ids: new ort.Tensor('int64', batch.positionIds, tokens),
+      attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
+      pad_index: new ort.Tensor('int64', batch.padIndex, dims),
+      unpad_index: new ort.Tensor('int64', batch.unpadIndex, tokens),
     };
   }
-  const dims = [batch.rows, batch.seqLen];
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', batch.inputIds, dims),
     attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),

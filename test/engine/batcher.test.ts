@@ -57,16 +57,19 @@ describe('Batcher', () => {
     assert.equal(realTokens, 4);
   });
 
-  test('pack concatenates sequences with per-sequence positions, sequence ids and starts', () => {
+  test('pack lists tokens with per-sequence positions and the maps to and from padded slots', () => {
     const { batch, realTokens, computedTokens } = pack([
       { ids: [101, 5, 102] },
       { ids: [101, 102] },
     ]);
     assert.deepEqual([...batch.inputIds], [101n, 5n, 102n, 101n, 102n]);
     assert.deepEqual([...batch.positionIds], [0n, 1n, 2n, 0n, 1n]);
-    assert.deepEqual([...batch.segmentIds], [0n, 0n, 0n, 1n, 1n]);
-    assert.deepEqual([...batch.clsIndex], [0n, 3n]);
+    // Slots [2, 3]: row 1's padding slot repeats its first token and is masked.
+    assert.deepEqual([...batch.padIndex], [0n, 1n, 2n, 3n, 4n, 3n]);
+    assert.deepEqual([...batch.attentionMask], [1n, 1n, 1n, 1n, 1n, 0n]);
+    assert.deepEqual([...batch.unpadIndex], [0n, 1n, 2n, 3n, 4n]);
     assert.equal(batch.rows, 2);
+    assert.equal(batch.seqLen, 3);
     assert.equal(realTokens, 5);
     assert.equal(computedTokens, 5, 'a packed batch computes no padding');
   });
@@ -77,7 +80,11 @@ describe('Batcher', () => {
       slots: 1,
       async run(batch: TokenBatch) {
         if (batch.kind !== 'packed') throw new Error('expected a packed batch');
-        seen.push([...batch.clsIndex].map((start) => Number(batch.inputIds[Number(start)])));
+        const firsts = Array.from(
+          { length: batch.rows },
+          (_, row) => batch.padIndex[row * batch.seqLen],
+        );
+        seen.push(firsts.map((start) => Number(batch.inputIds[Number(start)])));
         return new Float32Array(batch.rows * 2);
       },
       async close() {},

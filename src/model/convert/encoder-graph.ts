@@ -13,8 +13,10 @@ import {
   additiveMask,
   embeddings,
   layerNorm,
-  segmentMask,
+  paddedLayout,
   selfAttention,
+  unpaddedLayout,
+  type AttentionLayout,
 } from './plain-blocks.js';
 
 /** How to lay out the graph; every combination computes the same logits. */
@@ -43,13 +45,13 @@ const OPSET = 17;
  * exports for `text-classification`: inputs `input_ids`, `attention_mask` int64 [batch_size,
  * sequence_length]; output `logits` float32 [batch_size, num_labels].
  *
- * With `packed`, every sequence of a batch is concatenated into one row with no padding:
- * inputs `input_ids`, `position_ids` (restarting at 0 at each [CLS]) and `segment_ids` (the
- * sequence each token belongs to: 0,0,0,1,1,2,…), all int64 [1, total_tokens], and
- * `cls_index` int64 [num_sequences] (where each sequence starts); output `logits` float32
- * [num_sequences, num_labels]. Attention is block-diagonal over segments, so the logits equal
- * running each sequence alone. It trades padding for attention over the whole row (T² not
- * Σ Sᵢ²), a few percent of the FLOPs at SST-2 lengths.
+ * With `packed`, the encoder runs on the batch's tokens with no padding (see `unpaddedLayout`).
+ * Inputs: `input_ids` and `position_ids` (restarting at 0 at each [CLS]) int64 [total_tokens],
+ * the sequences one after another; `attention_mask` int64 [num_sequences, sequence_length] as
+ * the padded graph's; `pad_index` int64 [num_sequences, sequence_length], the token (index into
+ * input_ids) in each padded slot, padding slots any real token; `unpad_index` int64
+ * [total_tokens], the padded slot (row × sequence_length + position) of each token. Output
+ * `logits` float32 [num_sequences, num_labels], each sequence's logits as if run alone.
  */
 export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {}): Uint8Array {
   if (options.packed && options.fused) {
@@ -61,15 +63,19 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
 
   let cls: string; // [batch, hidden]: the [CLS] vector of each sequence
   if (options.packed) {
-    const row = [1, 'total_tokens'];
-    const ids = g.input('input_ids', DType.int64, row);
-    const positionIds = g.input('position_ids', DType.int64, row);
-    const segmentIds = g.input('segment_ids', DType.int64, row);
-    const clsIndex = g.input('cls_index', DType.int64, ['num_sequences']);
-    const x = embeddings(g, spec, ids, quantizedTable, positionIds);
-    const encoded = plainEncoder(g, spec, x, segmentMask(g, segmentIds), linear); // [1,T,D]
-    const tokens = g.node('Squeeze', [encoded, g.int64s([0])]); // [T,D]
-    cls = g.node('Gather', [tokens, clsIndex], { axis: 0 });
+    const tokens = ['total_tokens'];
+    const slots = ['num_sequences', 'sequence_length'];
+    const ids = g.input('input_ids', DType.int64, tokens);
+    const positionIds = g.input('position_ids', DType.int64, tokens);
+    const mask = g.input('attention_mask', DType.int64, slots);
+    const padIndex = g.input('pad_index', DType.int64, slots);
+    const unpadIndex = g.input('unpad_index', DType.int64, tokens);
+    const x = embeddings(g, spec, ids, quantizedTable, positionIds); // [T,D]
+    const layout = unpaddedLayout(spec, padIndex, unpadIndex);
+    const encoded = plainEncoder(g, spec, x, additiveMask(g, mask), linear, layout);
+    // Each sequence's [CLS] is the token in its first slot.
+    const clsIndex = g.node('Gather', [padIndex, g.int64s([0], [])], { axis: 1 });
+    cls = g.node('Gather', [encoded, clsIndex], { axis: 0 });
   } else {
     const ids = g.input('input_ids', DType.int64, ['batch_size', 'sequence_length']);
     const mask = g.input('attention_mask', DType.int64, ['batch_size', 'sequence_length']);
@@ -81,6 +87,7 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
           embeddings(g, spec, ids, quantizedTable),
           additiveMask(g, mask),
           linear,
+          paddedLayout(spec),
         );
     // Both heads read the first ([CLS]) position only.
     cls = g.node('Gather', [encoded, g.int64s([0], [])], { axis: 1 });
@@ -106,6 +113,7 @@ function plainEncoder(
   x: string,
   maskBias: string,
   linear: LinearEmitter,
+  layout: AttentionLayout,
 ): string {
   const eps = spec.layerNormEps;
   for (const layer of spec.layers) {
@@ -113,7 +121,7 @@ function plainEncoder(
       ...layer,
       query: scaleLinear(layer.query, 1 / Math.sqrt(spec.hidden / spec.heads)),
     };
-    const context = selfAttention(g, spec, scaled, x, maskBias, linear);
+    const context = selfAttention(g, scaled, x, maskBias, linear, layout);
     const attended = linear.apply(g, context, layer.attentionOutput);
     x = layerNorm(
       g,

@@ -12,6 +12,7 @@ const FLOAT32_MIN = -3.4028234663852886e38;
  * table is stored int8 with one scale per row and dequantised after the Gather (4× smaller
  * file; the table is most of a small model's bytes). Positions are 0…S−1 of every row, or,
  * given `positionIds` (the packed graph, where each sequence restarts at 0), gathered.
+ * The result has the shape of `ids` plus the hidden axis.
  */
 export function embeddings(
   g: GraphBuilder,
@@ -52,42 +53,70 @@ export function additiveMask(g: GraphBuilder, mask: string): string {
 }
 
 /**
- * segment_ids int64 [1,T] → additive score bias [1,1,T,T]: token i may attend to token j only
- * when both belong to the same sequence (block-diagonal), so packing sequences into one row
- * computes what running each alone does, as TEI's varlen attention (cu_seqlens) does.
+ * Where attention runs, as a pair of reshapes: `toHeads` takes a projection in the encoder's
+ * layout to [B,S,H,d] (H heads of d), `fromHeads` takes a merged context [B,S,D] back.
  */
-export function segmentMask(g: GraphBuilder, segmentIds: string): string {
-  const rows = g.node('Unsqueeze', [segmentIds, g.int64s([2])]); // [1,T,1]
-  const columns = g.node('Unsqueeze', [segmentIds, g.int64s([1])]); // [1,1,T]
-  const same = g.node('Equal', [rows, columns]); // [1,T,T]
-  const bias = g.node('Where', [same, g.scalar(0), g.scalar(FLOAT32_MIN)]);
-  return g.node('Unsqueeze', [bias, g.int64s([1])]);
+export interface AttentionLayout {
+  toHeads(g: GraphBuilder, projected: string): string;
+  fromHeads(g: GraphBuilder, context: string): string;
+}
+
+/** The standard graph: the encoder runs on padded rows [B,S,D] already. */
+export function paddedLayout(spec: EncoderSpec): AttentionLayout {
+  const headDim = spec.hidden / spec.heads;
+  return {
+    toHeads: (g, projected) =>
+      g.node('Reshape', [projected, g.int64s([0, 0, spec.heads, headDim])]),
+    fromHeads: (g, context) => g.node('Reshape', [context, g.int64s([0, 0, spec.hidden])]),
+  };
+}
+
+/**
+ * The packed graph: the encoder runs on the batch's tokens with no padding, [T,D], so the
+ * projections and the FFN (~95% of the FLOPs at SST-2 lengths) compute real tokens only.
+ * Attention alone is laid out padded: `pad_index` [B,S] gathers each sequence's tokens into
+ * its row (padding slots repeat a real token and are masked as keys), and `unpad_index` [T]
+ * gathers each token's context back out of the [B·S,D] rows, as FasterTransformer's and
+ * ByteTransformer's "remove padding" kernels do. Attention costs B·S² (padded), not T².
+ */
+export function unpaddedLayout(
+  spec: EncoderSpec,
+  padIndex: string,
+  unpadIndex: string,
+): AttentionLayout {
+  const padded = paddedLayout(spec);
+  return {
+    toHeads: (g, projected) =>
+      padded.toHeads(g, g.node('Gather', [projected, padIndex], { axis: 0 })),
+    fromHeads: (g, context) =>
+      g.node('Gather', [g.node('Reshape', [context, g.int64s([-1, spec.hidden])]), unpadIndex], {
+        axis: 0,
+      }),
+  };
 }
 
 /**
  * Scaled dot-product self-attention in standard ops; returns the per-head context merged
- * back to [B,S,D] (before the output projection). The 1/sqrt(head_dim) scale is folded into
- * the query weights by the caller.
+ * back to the encoder's layout (before the output projection). The 1/sqrt(head_dim) scale is
+ * folded into the query weights by the caller.
  */
 export function selfAttention(
   g: GraphBuilder,
-  spec: EncoderSpec,
   layer: EncoderLayer,
   x: string,
   maskBias: string,
   linear: LinearEmitter,
+  layout: AttentionLayout,
 ): string {
-  const headDim = spec.hidden / spec.heads;
-  const split = g.int64s([0, 0, spec.heads, headDim]);
   const heads = (name: 'query' | 'key' | 'value', perm: number[]) =>
-    g.node('Transpose', [g.node('Reshape', [linear.apply(g, x, layer[name]), split])], { perm });
+    g.node('Transpose', [layout.toHeads(g, linear.apply(g, x, layer[name]))], { perm });
   const q = heads('query', [0, 2, 1, 3]); // [B,H,S,d]
   const kT = heads('key', [0, 2, 3, 1]); // [B,H,d,S]
   const v = heads('value', [0, 2, 1, 3]);
   const scores = g.node('Add', [g.node('MatMul', [q, kT]), maskBias]);
   const probs = g.node('Softmax', [scores], { axis: -1 });
   const context = g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
-  return g.node('Reshape', [context, g.int64s([0, 0, spec.hidden])]);
+  return layout.fromHeads(g, context);
 }
 
 /** LayerNormalization (opset 17) over the last axis. */
