@@ -22,7 +22,7 @@ import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
 import { formatResult } from '../load/format-result.js';
 import { loadProfile, parseStages } from '../load/profile.js';
 import { runLoad, type LoadResult } from '../load/run-load.js';
-import { eventLoopDelay, scrapeMetrics } from '../load/server-metrics.js';
+import { batchStats, eventLoopDelay, scrapeMetrics } from '../load/server-metrics.js';
 import { missThroughput, requestLatencies, startChild } from './child-servers.js';
 import { rawCeiling, RawOrt, type RawRate } from './raw-ort.js';
 import { sst2Sentences } from './sst2-sentences.js';
@@ -103,6 +103,7 @@ if (parts.has(4)) {
 // (2) and (4) on a service with no cache: every request reaches the model.
 let miss: { seqPerS: number; errors: number } | undefined;
 let missEventLoop;
+let missBatches;
 let serviceIdleMs: number[] = [];
 if (parts.has(2) || parts.has(4)) {
   const service = await startChild('service', { ...serviceEnv, CACHE_MEMORY_BYTES: '0' });
@@ -111,9 +112,12 @@ if (parts.has(2) || parts.has(4)) {
       serviceIdleMs = await requestLatencies(service.baseUrl, SHORT_TEXT, quick ? 100 : 300);
     if (parts.has(2)) {
       await missThroughput(service.baseUrl, sentences.slice(0, 64), CLIENTS); // warm-up
-      await scrapeMetrics(service.baseUrl); // resets the event-loop histogram
+      const before = await scrapeMetrics(service.baseUrl); // also resets the event-loop histogram
       miss = await missThroughput(service.baseUrl, sentences, CLIENTS);
-      missEventLoop = eventLoopDelay(await scrapeMetrics(service.baseUrl));
+      const after = await scrapeMetrics(service.baseUrl);
+      missEventLoop = eventLoopDelay(after);
+      const seconds = sentences.length / miss.seqPerS;
+      missBatches = batchStats(before, after, seconds, config.inferenceWorkers);
     }
   } finally {
     await service.stop();
@@ -164,6 +168,16 @@ if (miss) {
   }
   if (rawArrival) add('    ratio (2)/(arrival order)', (miss.seqPerS / rawArrival).toFixed(3));
   add('    errors', String(miss.errors), '0', miss.errors === 0);
+  if (missBatches)
+    add(
+      '    batches: count, mean texts, share of one text',
+      `${missBatches.batches}, ${missBatches.meanSize.toFixed(2)}, ${(missBatches.singles * 100).toFixed(1)}%`,
+    );
+  if (missBatches)
+    add(
+      '    tokens computed / real; workers busy',
+      `${missBatches.computedPerReal.toFixed(3)}; ${(missBatches.busy * 100).toFixed(1)}%`,
+    );
   if (missEventLoop)
     add(
       '    service event-loop delay p99 / max',
@@ -245,6 +259,7 @@ writeFileSync(
       rawArrival,
       miss,
       missEventLoop,
+      missBatches,
       idle: { serviceMedianMs: median(serviceIdleMs), rawBatch1MedianMs: median(rawBatch1Ms) },
       loadService,
       loadNoop,

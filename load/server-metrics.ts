@@ -76,3 +76,36 @@ export function eventLoopDelay(samples: MetricSamples | undefined): EventLoopDel
   if (!samples?.has('sentiment_nodejs_eventloop_lag_p99_seconds')) return undefined;
   return { meanMs: get('mean'), p99Ms: get('p99'), maxMs: get('max') };
 }
+
+/** How the batcher cut the work between two scrapes. */
+export interface BatchStats {
+  readonly batches: number;
+  /** Texts per forward pass, mean. */
+  readonly meanSize: number;
+  /** Share of forward passes that carried one text. */
+  readonly singles: number;
+  /** Tokens computed per real token (1 = no padding). */
+  readonly computedPerReal: number;
+  /** Sum of forward-pass times over `seconds × workers`: how busy the workers were. */
+  readonly busy: number;
+}
+
+/** Batch statistics from `sentiment_batch_*` and `sentiment_inference_duration_seconds`. */
+export function batchStats(
+  before: MetricSamples | undefined,
+  after: MetricSamples | undefined,
+  seconds: number,
+  workers: number,
+): BatchStats | undefined {
+  if (!after?.has('sentiment_batch_size_count')) return undefined;
+  const delta = (key: string): number => (after.get(key) ?? 0) - (before?.get(key) ?? 0);
+  const batches = delta('sentiment_batch_size_count');
+  const real = delta('sentiment_tokens_total');
+  return {
+    batches,
+    meanSize: delta('sentiment_batch_size_sum') / batches,
+    singles: delta('sentiment_batch_size_bucket{le="1"}') / batches,
+    computedPerReal: (real + delta('sentiment_padding_tokens_total')) / real,
+    busy: delta('sentiment_inference_duration_seconds_sum') / (seconds * workers),
+  };
+}
