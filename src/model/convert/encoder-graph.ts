@@ -1,4 +1,4 @@
-import type { EncoderSpec, Linear } from './encoder-spec.js';
+import type { EncoderLayer, EncoderSpec, Linear } from './encoder-spec.js';
 import {
   biasGelu,
   fusedAttention,
@@ -55,6 +55,7 @@ const OPSET = 17;
  */
 export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {}): Uint8Array {
   if (options.packed && options.fused) {
+    // MultiHeadAttention over the padded rows measured slower than the standard ops here.
     throw new Error('the packed graph is built from plain ops only; drop `fused`');
   }
   const g = new GraphBuilder();
@@ -72,7 +73,8 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
     const unpadIndex = g.input('unpad_index', DType.int64, tokens);
     const x = embeddings(g, spec, ids, quantizedTable, positionIds); // [T,D]
     const layout = unpaddedLayout(spec, padIndex, unpadIndex);
-    const encoded = plainEncoder(g, spec, x, additiveMask(g, mask), linear, layout);
+    const attend = plainAttention(g, spec, additiveMask(g, mask), linear, layout);
+    const encoded = plainEncoder(g, spec, x, attend, linear);
     // Each sequence's [CLS] is the token in its first slot.
     const clsIndex = g.node('Gather', [padIndex, g.int64s([0], [])], { axis: 1 });
     cls = g.node('Gather', [encoded, clsIndex], { axis: 0 });
@@ -85,9 +87,8 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
           g,
           spec,
           embeddings(g, spec, ids, quantizedTable),
-          additiveMask(g, mask),
+          plainAttention(g, spec, additiveMask(g, mask), linear, paddedLayout(spec)),
           linear,
-          paddedLayout(spec),
         );
     // Both heads read the first ([CLS]) position only.
     cls = g.node('Gather', [encoded, g.int64s([0], [])], { axis: 1 });
@@ -106,23 +107,40 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
   return g.encode('main_graph', OPSET, doc);
 }
 
-/** The transformer blocks in standard ops over embedded `x`, with an additive score bias. */
+/** How one layer's self-attention is emitted: its context, before the output projection. */
+type Attend = (layer: EncoderLayer, x: string) => string;
+
+/** Standard-op attention in `layout`, with the 1/√d scale folded into the query weights. */
+function plainAttention(
+  g: GraphBuilder,
+  spec: EncoderSpec,
+  maskBias: string,
+  linear: LinearEmitter,
+  layout: AttentionLayout,
+): Attend {
+  const scale = 1 / Math.sqrt(spec.hidden / spec.heads);
+  return (layer, x) =>
+    selfAttention(
+      g,
+      { ...layer, query: scaleLinear(layer.query, scale) },
+      x,
+      maskBias,
+      linear,
+      layout,
+    );
+}
+
+/** The transformer blocks over embedded `x`: `attend`, then the rest in standard ops. */
 function plainEncoder(
   g: GraphBuilder,
   spec: EncoderSpec,
   x: string,
-  maskBias: string,
+  attend: Attend,
   linear: LinearEmitter,
-  layout: AttentionLayout,
 ): string {
   const eps = spec.layerNormEps;
   for (const layer of spec.layers) {
-    const scaled = {
-      ...layer,
-      query: scaleLinear(layer.query, 1 / Math.sqrt(spec.hidden / spec.heads)),
-    };
-    const context = selfAttention(g, scaled, x, maskBias, linear, layout);
-    const attended = linear.apply(g, context, layer.attentionOutput);
+    const attended = linear.apply(g, attend(layer, x), layer.attentionOutput);
     x = layerNorm(
       g,
       g.node('Add', [attended, x]),
