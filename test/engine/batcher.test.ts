@@ -27,6 +27,10 @@ class FakeRunner implements BatchRunner {
       });
     });
   }
+  /** Finishes the oldest unfinished batch only. */
+  releaseOldest(): void {
+    this.releases.shift()?.();
+  }
   releaseAll(): void {
     const pending = this.releases;
     this.releases = [];
@@ -206,18 +210,39 @@ describe('Batcher', () => {
     assert.equal(errors[0], errors[1]);
   });
 
-  test('with a max delay, a lone item waits for company, then goes', async () => {
-    const runner = new FakeRunner(1);
-    const batcher = new Batcher(runner, { ...options, maxDelayMs: 30 });
+  test('with a max delay, an idle batcher still sends a lone item at once', async () => {
+    const runner = new FakeRunner(2);
+    const batcher = new Batcher(runner, { ...options, maxDelayMs: 1000 });
     const a = batcher.submit([seq(1, 2)]);
-    await new Promise((r) => setTimeout(r, 5));
-    const b = batcher.submit([seq(2, 2)]);
-    assert.equal(runner.batches.length, 0, 'nothing dispatched before the delay');
-    await new Promise((r) => setTimeout(r, 60));
-    assert.equal(runner.batches.length, 1);
-    assert.equal(runner.batches[0]?.rows, 2);
+    assert.equal(runner.batches.length, 1, 'no worker busy: no reason to wait');
     runner.releaseAll();
-    await Promise.all([...a, ...b]);
+    await Promise.all(a);
+  });
+
+  test('under load, a worker that comes free waits up to the delay for a full batch', async () => {
+    const runner = new FakeRunner(2);
+    const batcher = new Batcher(runner, { ...options, maxItems: 3, maxDelayMs: 40 });
+    const first = batcher.submit([seq(1, 2), seq(2, 2), seq(3, 2)]); // worker 1: full
+    const second = batcher.submit([seq(4, 2), seq(5, 2), seq(6, 2)]); // worker 2: full
+    assert.equal(runner.batches.length, 2);
+    runner.releaseOldest(); // worker 1 comes free while worker 2 is busy
+    await Promise.all(first);
+    const late = batcher.submit([seq(7, 2)]);
+    await tick();
+    assert.equal(runner.batches.length, 2, 'a free worker waits for company under load');
+    const more = batcher.submit([seq(8, 2), seq(9, 2)]);
+    assert.equal(runner.batches.length, 3, 'a full batch goes at once');
+    assert.equal(runner.batches[2]?.rows, 3);
+    runner.releaseOldest(); // worker 2 comes free while worker 1 is busy again
+    await Promise.all(second);
+    const last = batcher.submit([seq(10, 2)]);
+    await tick();
+    assert.equal(runner.batches.length, 3);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(runner.batches.length, 4, 'past the delay, a partial batch goes');
+    assert.equal(runner.batches[3]?.rows, 1);
+    runner.releaseAll();
+    await Promise.all([...late, ...more, ...last]);
   });
 
   test('drain refuses new work and waits for queued work', async () => {

@@ -70,9 +70,9 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
       assert.equal(res.statusCode, 200);
       assert.equal(await counter(t.metrics, 'sentiment_tokens_total'), 8);
       assert.equal(await counter(t.metrics, 'sentiment_padding_tokens_total'), 2);
-      const sizes = await t.metrics.registry.getSingleMetric('sentiment_batch_size')!.get();
-      const count = sizes.values.find((v) => v.metricName === 'sentiment_batch_size_sum');
-      assert.equal(count?.value, 2);
+      const exposition = await t.metrics.registry.metrics();
+      assert.match(exposition, /^sentiment_batch_size_sum 2$/m, 'one batch of two texts');
+      assert.match(exposition, /^sentiment_batch_size_count 1$/m);
     } finally {
       await t.close();
     }
