@@ -1,10 +1,11 @@
 import { Piscina } from 'piscina';
-import { pad } from '../src/engine/batcher.js';
-import type { TokenBatch } from '../src/model/session.js';
+import { pack, pad } from '../src/engine/batcher.js';
+import type { GraphKind, TokenBatch } from '../src/model/session.js';
 import type { OrtWorkerData, OrtWorkerRequest } from './ort-worker.js';
 
 /** Sequences per second of one layout at one batch size. */
 export interface RawRate {
+  readonly graph: GraphKind;
   readonly workers: number;
   readonly threads: number;
   readonly batchSize: number;
@@ -19,9 +20,16 @@ export class RawOrt {
   private constructor(
     private readonly pool: Piscina,
     readonly workers: number,
+    private readonly graph: GraphKind,
   ) {}
 
-  static async start(onnxPath: string, workers: number, threads: number): Promise<RawOrt> {
+  /** `graph` says how batches are laid out: padded rows, or packed for a packed graph. */
+  static async start(
+    onnxPath: string,
+    workers: number,
+    threads: number,
+    graph: GraphKind = 'padded',
+  ): Promise<RawOrt> {
     const workerData: OrtWorkerData = { onnxPath, intraOpThreads: threads };
     // piscina, as src/engine/inference-pool.ts: its .js entry loads our .ts through tsx.
     const pool = new Piscina({
@@ -32,7 +40,7 @@ export class RawOrt {
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData,
     });
-    const ort = new RawOrt(pool, workers);
+    const ort = new RawOrt(pool, workers, graph);
     await ort.all(() => ({ kind: 'run', batches: [] })); // every session loaded
     return ort;
   }
@@ -48,8 +56,8 @@ export class RawOrt {
 
   /**
    * Sequences/s over all `sequences`: sorted by length and cut into batches of `batchSize`
-   * (the least padding any batcher could achieve; `sort` false keeps arrival order), dealt round-robin to the workers, which
-   * all start together; the best of `rounds`.
+   * (the least padding any batcher could achieve; `sort` false keeps arrival order), dealt
+   * round-robin to the workers, which all start together; the best of `rounds`.
    */
   async throughput(
     sequences: readonly number[][],
@@ -60,7 +68,8 @@ export class RawOrt {
     const sorted = sort ? [...sequences].sort((a, b) => a.length - b.length) : sequences;
     const batches: TokenBatch[] = [];
     for (let i = 0; i < sorted.length; i += batchSize) {
-      batches.push(pad(sorted.slice(i, i + batchSize).map((ids) => ({ ids }))).batch);
+      const items = sorted.slice(i, i + batchSize).map((ids) => ({ ids }));
+      batches.push(this.graph === 'packed' ? pack(items).batch : pad(items).batch);
     }
     const shares = Array.from({ length: this.workers }, (_, w) =>
       batches.filter((_b, i) => i % this.workers === w),
@@ -78,7 +87,7 @@ export class RawOrt {
 
   /** Latencies (ms, ascending) of `times` batch-1 forward passes of `ids` in one worker. */
   async latencies(ids: number[], times: number): Promise<number[]> {
-    const { batch } = pad([{ ids }]);
+    const { batch } = this.graph === 'packed' ? pack([{ ids }]) : pad([{ ids }]);
     await this.ask({ kind: 'repeat', batch, times: 10 });
     const { times: ms } = await this.ask<{ times: number[] }>({ kind: 'repeat', batch, times });
     return ms.sort((a, b) => a - b);
@@ -95,6 +104,7 @@ export class RawOrt {
  */
 export async function rawCeiling(
   onnxPath: string,
+  graph: GraphKind,
   sequences: readonly number[][],
   layouts: readonly { workers: number; threads: number }[],
   batchSizes: readonly number[],
@@ -102,12 +112,12 @@ export async function rawCeiling(
 ): Promise<RawRate[]> {
   const rates: RawRate[] = [];
   for (const { workers, threads } of layouts) {
-    const ort = await RawOrt.start(onnxPath, workers, threads);
+    const ort = await RawOrt.start(onnxPath, workers, threads, graph);
     for (const batchSize of batchSizes) {
       const seqPerS = await ort.throughput(sequences, batchSize, rounds);
-      rates.push({ workers, threads, batchSize, seqPerS });
+      rates.push({ graph, workers, threads, batchSize, seqPerS });
       process.stderr.write(
-        `  raw ORT ${workers}×${threads} batch ${batchSize}: ${seqPerS.toFixed(1)} seq/s\n`,
+        `  raw ORT ${graph} graph ${workers}×${threads} batch ${batchSize}: ${seqPerS.toFixed(1)} seq/s\n`,
       );
     }
     await ort.close();
