@@ -74,24 +74,26 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
     const x = embeddings(g, spec, ids, quantizedTable, positionIds); // [T,D]
     const layout = unpaddedLayout(spec, padIndex, unpadIndex);
     const attend = plainAttention(g, spec, additiveMask(g, mask), linear, layout);
-    const encoded = plainEncoder(g, spec, x, attend, linear);
     // Each sequence's [CLS] is the token in its first slot.
     const clsIndex = g.node('Gather', [padIndex, g.int64s([0], [])], { axis: 1 });
-    cls = g.node('Gather', [encoded, clsIndex], { axis: 0 });
+    cls = plainEncoder(g, spec, x, attend, linear, (t) =>
+      g.node('Gather', [t, clsIndex], { axis: 0 }),
+    );
   } else {
     const ids = g.input('input_ids', DType.int64, ['batch_size', 'sequence_length']);
     const mask = g.input('attention_mask', DType.int64, ['batch_size', 'sequence_length']);
-    const encoded = options.fused
-      ? fusedEncoder(g, spec, ids, mask, linear, options)
+    // Both heads read the first ([CLS]) position only.
+    const first = (t: string) => g.node('Gather', [t, g.int64s([0], [])], { axis: 1 });
+    cls = options.fused
+      ? first(fusedEncoder(g, spec, ids, mask, linear, options))
       : plainEncoder(
           g,
           spec,
           embeddings(g, spec, ids, quantizedTable),
           plainAttention(g, spec, additiveMask(g, mask), linear, paddedLayout(spec)),
           linear,
+          first,
         );
-    // Both heads read the first ([CLS]) position only.
-    cls = g.node('Gather', [encoded, g.int64s([0], [])], { axis: 1 });
   }
 
   const pooled = activate(g, linear.apply(g, cls, spec.pooler.dense), spec.pooler.activation);
@@ -130,17 +132,29 @@ function plainAttention(
     );
 }
 
-/** The transformer blocks over embedded `x`: `attend`, then the rest in standard ops. */
+/**
+ * The transformer blocks over embedded `x`: `attend`, then the rest in standard ops; returns
+ * the [CLS] vectors [B,D], which `toCls` picks out of a tensor in the encoder's layout. The
+ * heads read nothing else, so the last layer runs its output projection and FFN on the [CLS]
+ * rows alone: its attention still reads every token, and the logits are the same, for about
+ * 9/(12·layers) fewer FLOPs (11% of a 6-layer model).
+ */
 function plainEncoder(
   g: GraphBuilder,
   spec: EncoderSpec,
   x: string,
   attend: Attend,
   linear: LinearEmitter,
+  toCls: (t: string) => string,
 ): string {
   const eps = spec.layerNormEps;
-  for (const layer of spec.layers) {
-    const attended = linear.apply(g, attend(layer, x), layer.attentionOutput);
+  spec.layers.forEach((layer, index) => {
+    let context = attend(layer, x);
+    if (index === spec.layers.length - 1) {
+      context = toCls(context);
+      x = toCls(x);
+    }
+    const attended = linear.apply(g, context, layer.attentionOutput);
     x = layerNorm(
       g,
       g.node('Add', [attended, x]),
@@ -151,7 +165,7 @@ function plainEncoder(
     const hidden = activate(g, linear.apply(g, x, layer.intermediate), spec.activation);
     const out = linear.apply(g, hidden, layer.output);
     x = layerNorm(g, g.node('Add', [out, x]), layer.outputNorm, eps, layer.output.name);
-  }
+  });
   return x;
 }
 
