@@ -69,9 +69,11 @@ export interface Config {
   /** BATCH_MAX_PADDING_PCT: largest share of a batch's tokens that may be padding, in percent. */
   readonly batchMaxPaddingPct: number;
   /**
-   * BATCH_MAX_DELAY_MS: longest an item waits for company while a worker is idle. 0 (the
-   * default) sends work the moment a worker frees up: under load texts pile up while workers
-   * are busy, so batches form anyway, and an idle server adds no latency.
+   * BATCH_MAX_DELAY_MS: under load (another worker busy), how long a worker that has just come
+   * free may wait for a full batch (BATCH_MAX_ITEMS) before it takes what is queued. The
+   * clients it just answered are usually about to send again, and a full batch computes each
+   * text faster. An idle server never waits, so a lone request pays nothing. 10 measured best
+   * (docs/benchmarks.md, "Serving"); 0 sends work the moment a worker frees up.
    */
   readonly batchMaxDelayMs: number;
   /** QUEUE_MAX_ITEMS: texts waiting for the model beyond which requests get 429. */
@@ -168,7 +170,7 @@ export function loadConfig(env: Env): Config {
     batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 1024, 512),
     batchPacking: bool(env, 'BATCH_PACKING', true),
     batchMaxPaddingPct: int(env, 'BATCH_MAX_PADDING_PCT', 20, 0, 100),
-    batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 0, 0, 10_000),
+    batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 10, 0, 10_000),
     queueMaxItems: int(env, 'QUEUE_MAX_ITEMS', 2048, 1),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1),
     cacheMemoryBytes: int(env, 'CACHE_MEMORY_BYTES', 64 * 1024 * 1024, 0),

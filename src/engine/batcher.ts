@@ -11,7 +11,7 @@ export interface BatcherOptions {
   readonly maxQueued: number;
   /** Largest share of a batch's tokens that may be padding (0–1); padded graphs only. */
   readonly maxPadding: number;
-  /** What the runner's graph takes: padded rows, or sequences packed into one row. */
+  /** What the runner's graph takes: padded rows, or packed tokens (session.ts, PackedBatch). */
   readonly graph: GraphKind;
 }
 

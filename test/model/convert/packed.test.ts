@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { convertModel, generateModel, PRESETS } from '../../../src/model/convert/index.js';
+import { DType, GraphBuilder } from '../../../src/model/convert/onnx-builder.js';
+import { ModelLoadError } from '../../../src/errors.js';
 import { ONNX_FILES, PACKED_ONNX_FILES } from '../../../src/model/layout.js';
+import { ModelSession } from '../../../src/model/session.js';
 import { shared, skipWithoutShared } from '../../shared-data.js';
 import { loadGraph, loadPackedGraph, maxAbsDiff } from './run-graph.js';
 import { POSITIONS, removeTinyBerts, tinyBert, VOCAB } from './tiny-bert.js';
@@ -148,3 +151,17 @@ test(
     await checkFolder(dir, batches);
   },
 );
+
+test('a packed graph of the old one-row signature (segment_ids) is refused with what to do', async () => {
+  const g = new GraphBuilder();
+  const ids = g.input('input_ids', DType.int64, [1, 'total_tokens']);
+  g.input('segment_ids', DType.int64, [1, 'total_tokens']);
+  g.node('Cast', [ids], { to: DType.float }, { output: 'logits' });
+  g.output('logits', DType.float, [1, 'total_tokens']);
+  await assert.rejects(
+    ModelSession.load(g.encode('old', 17), { intraOpThreads: 1 }),
+    (error: Error) =>
+      error instanceof ModelLoadError &&
+      /older sentiment-api converter.*convert the model again/.test(error.message),
+  );
+});
