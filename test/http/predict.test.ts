@@ -98,8 +98,9 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
         4,
       );
     const alone = (await predict({ text: [short] })).json<Predictions>().predictions[0];
-    // A fresh app so the short text is not a cache hit, batched with a much longer text.
-    const other = await startTestApp({ CACHE_MEMORY_BYTES: '0', BATCH_MAX_DELAY_MS: '50' });
+    // A fresh app so the short text is not a cache hit, batched with a much longer text (no
+    // padding cap, so the two share one forward pass).
+    const other = await startTestApp({ CACHE_MEMORY_BYTES: '0', BATCH_MAX_PADDING_PCT: '100' });
     try {
       const res = await other.app.inject({
         method: 'POST',
@@ -107,6 +108,7 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
         payload: { text: [long, short] },
       });
       const padded = res.json<Predictions>().predictions[1];
+      assert.match(await other.metrics.registry.metrics(), /^sentiment_batch_size_count 1$/m);
       for (let c = 0; c < 2; c++)
         assert.ok(Math.abs((alone?.[c]?.score as number) - (padded?.[c]?.score as number)) < 1e-5);
     } finally {
