@@ -267,43 +267,67 @@ export function pad(items: Sequences): CutBatch<PaddedBatch> {
 }
 
 /**
- * Lays sequences out for the packed graph: their tokens one after another, plus the index
- * maps between that list and a `[rows, longest]` layout for attention.
+ * Lays sequences out for the packed graph: their tokens one after another (in item order, so
+ * logits come back in item order), and, for attention, two groups of padded rows: the longest
+ * texts in one, the rest in the other, split where the padded attention area Σ rows × S² is
+ * least (in arrival order a batch of 8 SST-2 texts pads to 2.3× the area of sorted batches in
+ * one group, 1.5× in two). A batch of one text leaves the short group one masked dummy slot.
  */
 export function pack(items: Sequences): CutBatch<PackedBatch> {
   const rows = items.length;
-  const seqLen = Math.max(...items.map((item) => item.ids.length));
-  const total = items.reduce((sum, item) => sum + item.ids.length, 0);
+  const lengths = items.map((item) => item.ids.length);
+  const total = lengths.reduce((sum, n) => sum + n, 0);
   const inputIds = new BigInt64Array(total);
   const positionIds = new BigInt64Array(total);
-  const unpadIndex = new BigInt64Array(total);
-  const padIndex = new BigInt64Array(rows * seqLen);
-  const attentionMask = new BigInt64Array(rows * seqLen);
+  const clsIndex = new BigInt64Array(rows);
+  const offsets: number[] = [];
   let offset = 0;
-  items.forEach(({ ids }, row) => {
-    const slot = row * seqLen;
+  items.forEach(({ ids }, item) => {
+    offsets.push(offset);
+    clsIndex[item] = BigInt(offset);
     for (let i = 0; i < ids.length; i++) {
       inputIds[offset + i] = BigInt(ids[i] as number);
       positionIds[offset + i] = BigInt(i);
-      unpadIndex[offset + i] = BigInt(slot + i);
-      padIndex[slot + i] = BigInt(offset + i);
-      attentionMask[slot + i] = 1n;
     }
-    // Masked as keys, and their outputs never gathered back; any real token will do.
-    padIndex.fill(BigInt(offset), slot + ids.length, slot + seqLen);
     offset += ids.length;
   });
+
+  const byLength = lengths.map((_, item) => item).sort((a, b) => lengths[b]! - lengths[a]!);
+  const area = (k: number) =>
+    k * lengths[byLength[0]!]! ** 2 + (k < rows ? (rows - k) * lengths[byLength[k]!]! ** 2 : 0);
+  let split = rows;
+  for (let k = 1; k < rows; k++) if (area(k) < area(split)) split = k;
+
+  const unpadIndex = new BigInt64Array(total);
+  const group = (members: number[], base: number) => {
+    if (members.length === 0) {
+      // Masked, and no token is gathered from it: it only keeps the graph's shapes non-empty.
+      return {
+        padIndex: new BigInt64Array(1),
+        attentionMask: new BigInt64Array(1),
+        rows: 1,
+        seqLen: 1,
+      };
+    }
+    const seqLen = lengths[members[0]!]!;
+    const padIndex = new BigInt64Array(members.length * seqLen);
+    const attentionMask = new BigInt64Array(members.length * seqLen);
+    members.forEach((item, row) => {
+      const slot = row * seqLen;
+      const start = offsets[item]!;
+      for (let i = 0; i < lengths[item]!; i++) {
+        padIndex[slot + i] = BigInt(start + i);
+        attentionMask[slot + i] = 1n;
+        unpadIndex[start + i] = BigInt(base + slot + i);
+      }
+      padIndex.fill(BigInt(start), slot + lengths[item]!, slot + seqLen);
+    });
+    return { padIndex, attentionMask, rows: members.length, seqLen };
+  };
+  const long = group(byLength.slice(0, split), 0);
+  const short = group(byLength.slice(split), long.rows * long.seqLen);
   return {
-    batch: {
-      kind: 'packed',
-      inputIds,
-      positionIds,
-      attentionMask,
-      padIndex,
-      unpadIndex,
-      rows,
-      seqLen,
-    },
+    batch: { kind: 'packed', inputIds, positionIds, clsIndex, unpadIndex, long, short, rows },
     realTokens: total,
     computedTokens: total,
   };

@@ -75,9 +75,12 @@ export class InferencePool implements BatchRunner {
         : [
             batch.inputIds.buffer,
             batch.positionIds.buffer,
-            batch.attentionMask.buffer,
-            batch.padIndex.buffer,
+            batch.clsIndex.buffer,
             batch.unpadIndex.buffer,
+            batch.long.padIndex.buffer,
+            batch.long.attentionMask.buffer,
+            batch.short.padIndex.buffer,
+            batch.short.attentionMask.buffer,
           ];
     return this.pool.run(batch, {
       transferList: buffers as ArrayBuffer[],

@@ -1,5 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
+import { pack, pad } from './batcher.js';
 import { ModelSession, type GraphKind, type TokenBatch } from '../model/session.js';
 
 /** What the pool hands each worker when it starts. */
@@ -31,20 +32,7 @@ export default async function runBatch(batch: TokenBatch): Promise<Float32Array>
  */
 export async function warmUp(): Promise<GraphKind> {
   const loaded = await session;
-  const two = (a: bigint, b: bigint) => BigInt64Array.from([a, b]);
-  await loaded.run(
-    loaded.kind === 'packed'
-      ? {
-          kind: 'packed',
-          inputIds: two(0n, 0n),
-          positionIds: two(0n, 1n),
-          attentionMask: two(1n, 1n),
-          padIndex: two(0n, 1n),
-          unpadIndex: two(0n, 1n),
-          rows: 1,
-          seqLen: 2,
-        }
-      : { kind: 'padded', inputIds: two(0n, 0n), attentionMask: two(1n, 1n), rows: 1, seqLen: 2 },
-  );
+  const tiny = [{ ids: [0, 0] }];
+  await loaded.run(loaded.kind === 'packed' ? pack(tiny).batch : pad(tiny).batch);
   return loaded.kind;
 }

@@ -16,22 +16,32 @@ export interface PaddedBatch {
   readonly seqLen: number;
 }
 
+/** One group of padded attention rows of a packed batch: `[rows, seqLen]` each. */
+export interface AttentionRows {
+  /** The token (index into the batch's tokens) in each slot; padding repeats a real one. */
+  readonly padIndex: BigInt64Array;
+  /** 1 for a real slot, 0 for padding. */
+  readonly attentionMask: BigInt64Array;
+  readonly rows: number;
+  readonly seqLen: number;
+}
+
 /**
  * Sequences with no padding, for the packed graph (signature in convert/encoder-graph.ts):
- * `inputIds` and `positionIds` hold the tokens of every sequence one after another; for the
- * attention, which alone runs padded, `padIndex` names the token in each slot of a
- * `[rows, seqLen]` layout (padding slots repeat the sequence's first token),
- * `attentionMask` marks the real slots, and `unpadIndex` names each token's slot.
+ * `inputIds` and `positionIds` hold the tokens of every sequence one after another, and
+ * `clsIndex` where each starts. Attention alone runs padded, in two groups of rows (`long`,
+ * `short`); `unpadIndex` names each token's slot in the groups' slots laid end to end.
  */
 export interface PackedBatch {
   readonly kind: 'packed';
   readonly inputIds: BigInt64Array;
   readonly positionIds: BigInt64Array;
-  readonly attentionMask: BigInt64Array;
-  readonly padIndex: BigInt64Array;
+  readonly clsIndex: BigInt64Array;
   readonly unpadIndex: BigInt64Array;
+  readonly long: AttentionRows;
+  readonly short: AttentionRows;
+  /** Sequences in the batch (rows of logits). */
   readonly rows: number;
-  readonly seqLen: number;
 }
 
 export type TokenBatch = PaddedBatch | PackedBatch;
@@ -41,7 +51,16 @@ export type GraphKind = TokenBatch['kind'];
 
 const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
   padded: ['input_ids', 'attention_mask'],
-  packed: ['input_ids', 'position_ids', 'attention_mask', 'pad_index', 'unpad_index'],
+  packed: [
+    'input_ids',
+    'position_ids',
+    'long_attention_mask',
+    'long_pad_index',
+    'short_attention_mask',
+    'short_pad_index',
+    'unpad_index',
+    'cls_index',
+  ],
 };
 
 /**
@@ -121,17 +140,21 @@ export class ModelSession {
  * exported from BERT take (a single text is all segment 0).
  */
 export function feedsFor(batch: TokenBatch, tokenTypes = false): Record<string, ort.Tensor> {
-  const dims = [batch.rows, batch.seqLen];
   if (batch.kind === 'packed') {
     const tokens = [batch.inputIds.length];
+    const group = (rows: AttentionRows) => [rows.rows, rows.seqLen];
     return {
       input_ids: new ort.Tensor('int64', batch.inputIds, tokens),
       position_ids: new ort.Tensor('int64', batch.positionIds, tokens),
-      attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
-      pad_index: new ort.Tensor('int64', batch.padIndex, dims),
+      long_attention_mask: new ort.Tensor('int64', batch.long.attentionMask, group(batch.long)),
+      long_pad_index: new ort.Tensor('int64', batch.long.padIndex, group(batch.long)),
+      short_attention_mask: new ort.Tensor('int64', batch.short.attentionMask, group(batch.short)),
+      short_pad_index: new ort.Tensor('int64', batch.short.padIndex, group(batch.short)),
       unpad_index: new ort.Tensor('int64', batch.unpadIndex, tokens),
+      cls_index: new ort.Tensor('int64', batch.clsIndex, [batch.rows]),
     };
   }
+  const dims = [batch.rows, batch.seqLen];
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', batch.inputIds, dims),
     attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),

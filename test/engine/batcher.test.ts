@@ -61,21 +61,51 @@ describe('Batcher', () => {
     assert.equal(realTokens, 4);
   });
 
-  test('pack lists tokens with per-sequence positions and the maps to and from padded slots', () => {
+  test('pack lists tokens in item order and lays attention out in a long and a short group', () => {
+    // Lengths 4, 3, 1: two rows of 4 plus one of 1 (area 2·16 + 1) beat one row of 4 plus two
+    // of 3 (16 + 2·9) and three rows of 4 (48).
     const { batch, realTokens, computedTokens } = pack([
-      { ids: [101, 5, 102] },
-      { ids: [101, 102] },
+      { ids: [101, 5, 6, 102] },
+      { ids: [101, 7, 102] },
+      { ids: [101] },
     ]);
-    assert.deepEqual([...batch.inputIds], [101n, 5n, 102n, 101n, 102n]);
-    assert.deepEqual([...batch.positionIds], [0n, 1n, 2n, 0n, 1n]);
-    // Slots [2, 3]: row 1's padding slot repeats its first token and is masked.
-    assert.deepEqual([...batch.padIndex], [0n, 1n, 2n, 3n, 4n, 3n]);
-    assert.deepEqual([...batch.attentionMask], [1n, 1n, 1n, 1n, 1n, 0n]);
-    assert.deepEqual([...batch.unpadIndex], [0n, 1n, 2n, 3n, 4n]);
-    assert.equal(batch.rows, 2);
-    assert.equal(batch.seqLen, 3);
-    assert.equal(realTokens, 5);
-    assert.equal(computedTokens, 5, 'a packed batch computes no padding');
+    assert.deepEqual([...batch.inputIds], [101n, 5n, 6n, 102n, 101n, 7n, 102n, 101n]);
+    assert.deepEqual([...batch.positionIds], [0n, 1n, 2n, 3n, 0n, 1n, 2n, 0n]);
+    assert.deepEqual([...batch.clsIndex], [0n, 4n, 7n]);
+    assert.equal(batch.rows, 3);
+    assert.deepEqual([batch.long.rows, batch.long.seqLen], [2, 4]);
+    // Row 1's padding slot repeats its first token (4) and is masked.
+    assert.deepEqual([...batch.long.padIndex], [0n, 1n, 2n, 3n, 4n, 5n, 6n, 4n]);
+    assert.deepEqual([...batch.long.attentionMask], [1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n]);
+    assert.deepEqual([batch.short.rows, batch.short.seqLen], [1, 1]);
+    assert.deepEqual([...batch.short.padIndex], [7n]);
+    assert.deepEqual([...batch.short.attentionMask], [1n]);
+    // The short group's slots follow the long group's 8.
+    assert.deepEqual([...batch.unpadIndex], [0n, 1n, 2n, 3n, 4n, 5n, 6n, 8n]);
+    assert.equal(realTokens, 8);
+    assert.equal(computedTokens, 8, 'a packed batch computes no padding');
+  });
+
+  test('pack puts the longest texts in the long group, wherever they are in the batch', () => {
+    const { batch } = pack([
+      { ids: [1, 2] },
+      { ids: [3, 4, 5, 6, 7] },
+      { ids: [8, 9, 10, 11, 12] },
+    ]);
+    assert.deepEqual(
+      [batch.long.rows, batch.long.seqLen, batch.short.rows, batch.short.seqLen],
+      [2, 5, 1, 2],
+    );
+    assert.deepEqual([...batch.long.padIndex], [2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n, 11n]);
+    assert.deepEqual([...batch.short.padIndex], [0n, 1n]);
+    assert.deepEqual([...batch.unpadIndex], [10n, 11n, 0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]);
+  });
+
+  test('pack of one text leaves the short group one masked slot', () => {
+    const { batch } = pack([{ ids: [101, 102] }]);
+    assert.deepEqual([batch.long.rows, batch.long.seqLen], [1, 2]);
+    assert.deepEqual([...batch.short.attentionMask], [0n]);
+    assert.deepEqual([...batch.unpadIndex], [0n, 1n]);
   });
 
   test('with a packed graph, batches are cut in arrival order by the token budget, whatever the lengths', async () => {
@@ -84,11 +114,7 @@ describe('Batcher', () => {
       slots: 1,
       async run(batch: TokenBatch) {
         if (batch.kind !== 'packed') throw new Error('expected a packed batch');
-        const firsts = Array.from(
-          { length: batch.rows },
-          (_, row) => batch.padIndex[row * batch.seqLen],
-        );
-        seen.push(firsts.map((start) => Number(batch.inputIds[Number(start)])));
+        seen.push([...batch.clsIndex].map((start) => Number(batch.inputIds[Number(start)])));
         return new Float32Array(batch.rows * 2);
       },
       async close() {},

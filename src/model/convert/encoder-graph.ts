@@ -65,17 +65,22 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
   let cls: string; // [batch, hidden]: the [CLS] vector of each sequence
   if (options.packed) {
     const tokens = ['total_tokens'];
-    const slots = ['num_sequences', 'sequence_length'];
     const ids = g.input('input_ids', DType.int64, tokens);
     const positionIds = g.input('position_ids', DType.int64, tokens);
-    const mask = g.input('attention_mask', DType.int64, slots);
-    const padIndex = g.input('pad_index', DType.int64, slots);
+    const group = (prefix: string, rows: string, length: string) => {
+      const slots = [rows, length];
+      const mask = g.input(`${prefix}_attention_mask`, DType.int64, slots);
+      const padIndex = g.input(`${prefix}_pad_index`, DType.int64, slots);
+      return { padIndex, maskBias: additiveMask(g, mask) };
+    };
+    const groups = [
+      group('long', 'long_sequences', 'long_length'),
+      group('short', 'short_sequences', 'short_length'),
+    ];
     const unpadIndex = g.input('unpad_index', DType.int64, tokens);
+    const clsIndex = g.input('cls_index', DType.int64, ['num_sequences']);
     const x = embeddings(g, spec, ids, quantizedTable, positionIds); // [T,D]
-    const layout = unpaddedLayout(spec, padIndex, unpadIndex);
-    const attend = plainAttention(g, spec, additiveMask(g, mask), linear, layout);
-    // Each sequence's [CLS] is the token in its first slot.
-    const clsIndex = g.node('Gather', [padIndex, g.int64s([0], [])], { axis: 1 });
+    const attend = plainAttention(g, spec, linear, unpaddedLayout(spec, groups, unpadIndex));
     cls = plainEncoder(g, spec, x, attend, linear, (t) =>
       g.node('Gather', [t, clsIndex], { axis: 0 }),
     );
@@ -90,7 +95,7 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
           g,
           spec,
           embeddings(g, spec, ids, quantizedTable),
-          plainAttention(g, spec, additiveMask(g, mask), linear, paddedLayout(spec)),
+          plainAttention(g, spec, linear, paddedLayout(spec, additiveMask(g, mask))),
           linear,
           first,
         );
@@ -116,20 +121,12 @@ type Attend = (layer: EncoderLayer, x: string) => string;
 function plainAttention(
   g: GraphBuilder,
   spec: EncoderSpec,
-  maskBias: string,
   linear: LinearEmitter,
   layout: AttentionLayout,
 ): Attend {
   const scale = 1 / Math.sqrt(spec.hidden / spec.heads);
   return (layer, x) =>
-    selfAttention(
-      g,
-      { ...layer, query: scaleLinear(layer.query, scale) },
-      x,
-      maskBias,
-      linear,
-      layout,
-    );
+    selfAttention(g, { ...layer, query: scaleLinear(layer.query, scale) }, x, linear, layout);
 }
 
 /**

@@ -52,71 +52,91 @@ export function additiveMask(g: GraphBuilder, mask: string): string {
   return g.node('Unsqueeze', [g.node('Mul', [drop, g.scalar(FLOAT32_MIN)]), g.int64s([1, 2])]);
 }
 
-/**
- * Where attention runs, as a pair of reshapes: `toHeads` takes a projection in the encoder's
- * layout to [B,S,H,d] (H heads of d), `fromHeads` takes a merged context [B,S,D] back.
- */
-export interface AttentionLayout {
+/** One block of rows attention runs on: how a projection becomes its [B,S,H,d], its mask. */
+export interface AttentionGroup {
   toHeads(g: GraphBuilder, projected: string): string;
-  fromHeads(g: GraphBuilder, context: string): string;
+  /** Additive score bias [B,1,1,S]. */
+  readonly maskBias: string;
 }
 
-/** The standard graph: the encoder runs on padded rows [B,S,D] already. */
-export function paddedLayout(spec: EncoderSpec): AttentionLayout {
-  const headDim = spec.hidden / spec.heads;
+/**
+ * Where attention runs: one or more groups of padded rows, and how their merged contexts
+ * ([B,S,D] each) go back to the encoder's layout.
+ */
+export interface AttentionLayout {
+  readonly groups: readonly AttentionGroup[];
+  fromHeads(g: GraphBuilder, contexts: readonly string[]): string;
+}
+
+/** [.., D] → [.., H, d] over the last axis, the first two kept. */
+function splitHeads(g: GraphBuilder, spec: EncoderSpec, x: string): string {
+  return g.node('Reshape', [x, g.int64s([0, 0, spec.heads, spec.hidden / spec.heads])]);
+}
+
+/** The standard graph: the encoder runs on padded rows [B,S,D] already; one group. */
+export function paddedLayout(spec: EncoderSpec, maskBias: string): AttentionLayout {
   return {
-    toHeads: (g, projected) =>
-      g.node('Reshape', [projected, g.int64s([0, 0, spec.heads, headDim])]),
-    fromHeads: (g, context) => g.node('Reshape', [context, g.int64s([0, 0, spec.hidden])]),
+    groups: [{ toHeads: (g, projected) => splitHeads(g, spec, projected), maskBias }],
+    fromHeads: (g, [context]) => g.node('Reshape', [context!, g.int64s([0, 0, spec.hidden])]),
   };
 }
 
 /**
  * The packed graph: the encoder runs on the batch's tokens with no padding, [T,D], so the
  * projections and the FFN (~95% of the FLOPs at SST-2 lengths) compute real tokens only.
- * Attention alone is laid out padded: `pad_index` [B,S] gathers each sequence's tokens into
- * its row (padding slots repeat a real token and are masked as keys), and `unpad_index` [T]
- * gathers each token's context back out of the [B·S,D] rows, as FasterTransformer's and
- * ByteTransformer's "remove padding" kernels do. Attention costs B·S² (padded), not T².
+ * Attention alone is laid out padded, in groups of rows of similar length (the batcher puts
+ * the longest texts in one, the rest in another, so the short ones are not padded to the
+ * longest): each group's `padIndex` [B,S] gathers its sequences' tokens into rows (padding
+ * slots repeat a real token and are masked as keys), and `unpadIndex` [T] gathers each
+ * token's context back out of the groups' [B·S,D] rows laid end to end, as
+ * FasterTransformer's and ByteTransformer's "remove padding" kernels do.
  */
 export function unpaddedLayout(
   spec: EncoderSpec,
-  padIndex: string,
+  groups: readonly { readonly padIndex: string; readonly maskBias: string }[],
   unpadIndex: string,
 ): AttentionLayout {
-  const padded = paddedLayout(spec);
   return {
-    toHeads: (g, projected) =>
-      padded.toHeads(g, g.node('Gather', [projected, padIndex], { axis: 0 })),
-    fromHeads: (g, context) =>
-      g.node('Gather', [g.node('Reshape', [context, g.int64s([-1, spec.hidden])]), unpadIndex], {
-        axis: 0,
-      }),
+    groups: groups.map(({ padIndex, maskBias }) => ({
+      toHeads: (g, projected) =>
+        splitHeads(g, spec, g.node('Gather', [projected, padIndex], { axis: 0 })),
+      maskBias,
+    })),
+    fromHeads: (g, contexts) => {
+      const rows = contexts.map((c) => g.node('Reshape', [c, g.int64s([-1, spec.hidden])]));
+      const all = rows.length === 1 ? rows[0]! : g.node('Concat', rows, { axis: 0 });
+      return g.node('Gather', [all, unpadIndex], { axis: 0 });
+    },
   };
 }
 
 /**
  * Scaled dot-product self-attention in standard ops; returns the per-head context merged
- * back to the encoder's layout (before the output projection). The 1/sqrt(head_dim) scale is
- * folded into the query weights by the caller.
+ * back to the encoder's layout (before the output projection). Q, K and V are projected once;
+ * each group of the layout then attends on its own rows. The 1/sqrt(head_dim) scale is folded
+ * into the query weights by the caller.
  */
 export function selfAttention(
   g: GraphBuilder,
   layer: EncoderLayer,
   x: string,
-  maskBias: string,
   linear: LinearEmitter,
   layout: AttentionLayout,
 ): string {
-  const heads = (name: 'query' | 'key' | 'value', perm: number[]) =>
-    g.node('Transpose', [layout.toHeads(g, linear.apply(g, x, layer[name]))], { perm });
-  const q = heads('query', [0, 2, 1, 3]); // [B,H,S,d]
-  const kT = heads('key', [0, 2, 3, 1]); // [B,H,d,S]
-  const v = heads('value', [0, 2, 1, 3]);
-  const scores = g.node('Add', [g.node('MatMul', [q, kT]), maskBias]);
-  const probs = g.node('Softmax', [scores], { axis: -1 });
-  const context = g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
-  return layout.fromHeads(g, context);
+  const [query, key, value] = (['query', 'key', 'value'] as const).map((name) =>
+    linear.apply(g, x, layer[name]),
+  );
+  const contexts = layout.groups.map(({ toHeads, maskBias }) => {
+    const heads = (projected: string, perm: number[]) =>
+      g.node('Transpose', [toHeads(g, projected)], { perm });
+    const q = heads(query!, [0, 2, 1, 3]); // [B,H,S,d]
+    const kT = heads(key!, [0, 2, 3, 1]); // [B,H,d,S]
+    const v = heads(value!, [0, 2, 1, 3]);
+    const scores = g.node('Add', [g.node('MatMul', [q, kT]), maskBias]);
+    const probs = g.node('Softmax', [scores], { axis: -1 });
+    return g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
+  });
+  return layout.fromHeads(g, contexts);
 }
 
 /** LayerNormalization (opset 17) over the last axis. */
