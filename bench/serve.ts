@@ -94,7 +94,7 @@ const serviceGraph: { path: string; kind: GraphKind } =
 // (1) the ceiling, before any server runs so nothing else competes for the cores: the standard
 // graph and, when the service runs it, the packed one, each sorted by length; the best of all.
 let raw: RawRate[] = [];
-let rawBatch1Ms: number[] = [];
+const rawBatch1Ms: number[] = [];
 let rawArrival: number | undefined;
 if (parts.has(1)) {
   const rounds = quick ? 1 : 2;
@@ -117,7 +117,7 @@ if (parts.has(1)) {
 let miss: { seqPerS: number; errors: number } | undefined;
 let missEventLoop;
 let missBatches;
-let serviceIdleMs: number[] = [];
+const serviceIdleMs: number[] = [];
 let serviceForwardMs: number | undefined;
 let paired: { raw: number[]; service: number[] } | undefined;
 if (parts.has(2) || parts.has(4)) {
