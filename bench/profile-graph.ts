@@ -1,0 +1,91 @@
+/**
+ * bench:profile — where a forward pass spends its time, per ONNX op type, for each way of
+ * cutting SST-2 dev into graph runs (bench/packed-batches.ts), with ONNX Runtime's own
+ * profiler on one intra-op thread:
+ *
+ *   flock /tmp/bench.lock npm run bench:profile -- [--model-dir DIR] [--sentences 320]
+ *
+ * Each layout runs once to warm up, then once profiled; the table gives milliseconds per op
+ * type and each layout's total. The profiler adds its own overhead: compare rows, not totals
+ * with bench:model.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/layout.js';
+import { layoutFeeds, sst2TokenIds, type BatchLayout } from './packed-batches.js';
+
+const { values: args } = parseArgs({
+  options: {
+    'model-dir': { type: 'string', default: 'generated/distilbert-base' },
+    sentences: { type: 'string', default: '320' },
+  },
+});
+const dir = args['model-dir'];
+const sequences = sst2TokenIds(dir).slice(0, Number(args.sentences));
+
+const LAYOUTS: readonly BatchLayout[] = [
+  { name: 'normal, sorted, batch 8', graph: 'padded', size: 8, sorted: true },
+  { name: 'packed, sorted, 8 per pack', graph: 'packed', size: 8, sorted: true },
+  { name: 'packed, arrival order, 8 per pack', graph: 'packed', size: 8, sorted: false },
+];
+
+/** One event of ORT's Chrome-trace profile (only the fields read here). */
+interface ProfileEvent {
+  readonly cat: string;
+  readonly name: string;
+  readonly dur: number;
+  readonly args?: { readonly op_name?: string };
+}
+
+const byLayout: Map<string, number>[] = [];
+const scratch = mkdtempSync(join(tmpdir(), 'ort-profile-'));
+try {
+  for (const layout of LAYOUTS) {
+    const file = join(dir, layout.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32);
+    const { feeds } = layoutFeeds(sequences, layout);
+    const warm = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+    for (const feed of feeds) await warm.run(feed);
+    await warm.release();
+    const session = await ort.InferenceSession.create(file, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      enableProfiling: true,
+      profileFilePrefix: join(scratch, `layout${byLayout.length}`),
+    });
+    for (const feed of feeds) await session.run(feed);
+    // endProfiling writes the trace; the binding does not return its path, so find it.
+    session.endProfiling();
+    await session.release();
+    const trace = readdirSync(scratch).find((f) => f.startsWith(`layout${byLayout.length}`));
+    const events = JSON.parse(readFileSync(join(scratch, trace!), 'utf8')) as ProfileEvent[];
+    const ms = new Map<string, number>();
+    for (const event of events) {
+      if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time')) continue;
+      const op = event.args?.op_name ?? '?';
+      ms.set(op, (ms.get(op) ?? 0) + event.dur / 1000);
+    }
+    byLayout.push(ms);
+    process.stderr.write(`profiled ${layout.name}\n`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const ops = [...new Set(byLayout.flatMap((ms) => [...ms.keys()]))]
+  .map((op) => ({ op, most: Math.max(...byLayout.map((ms) => ms.get(op) ?? 0)) }))
+  .filter(({ most }) => most >= 1)
+  .sort((a, b) => b.most - a.most)
+  .map(({ op }) => op);
+console.log(`\n${sequences.length} SST-2 dev sentences, ${dir}, ms per op type (1 thread)\n`);
+console.log(`| op | ${LAYOUTS.map((l) => l.name).join(' | ')} |`);
+console.log(`|---|${LAYOUTS.map(() => '---:').join('|')}|`);
+for (const op of ops) {
+  console.log(`| ${op} | ${byLayout.map((ms) => (ms.get(op) ?? 0).toFixed(1)).join(' | ')} |`);
+}
+const totals = byLayout.map((ms) => [...ms.values()].reduce((a, b) => a + b, 0));
+console.log(`| **total** | ${totals.map((t) => t.toFixed(1)).join(' | ')} |`);
