@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { pack, pad } from '../src/engine/batcher.js';
+import { layOut } from '../src/engine/batcher.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import { feedsFor } from '../src/model/session.js';
 import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
@@ -44,7 +44,7 @@ export function layoutFeeds(
   for (let i = 0; i < ordered.length; i += layout.size) {
     const batch = ordered.slice(i, i + layout.size);
     const sequences = batch.map((ids) => ({ ids }));
-    const fed = feedsFor(layout.graph === 'packed' ? pack(sequences).batch : pad(sequences).batch);
+    const fed = feedsFor(layOut(layout.graph, sequences).batch);
     feeds.push(fed);
     tokens += fed.input_ids!.data.length;
   }

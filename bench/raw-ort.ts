@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { pack, pad } from '../src/engine/batcher.js';
+import { layOut } from '../src/engine/batcher.js';
 import type { GraphKind, TokenBatch } from '../src/model/session.js';
 import type { OrtWorkerData, OrtWorkerRequest } from './ort-worker.js';
 
@@ -69,7 +69,7 @@ export class RawOrt {
     const batches: TokenBatch[] = [];
     for (let i = 0; i < sorted.length; i += batchSize) {
       const items = sorted.slice(i, i + batchSize).map((ids) => ({ ids }));
-      batches.push(this.graph === 'packed' ? pack(items).batch : pad(items).batch);
+      batches.push(layOut(this.graph, items).batch);
     }
     const shares = Array.from({ length: this.workers }, (_, w) =>
       batches.filter((_b, i) => i % this.workers === w),
@@ -87,7 +87,7 @@ export class RawOrt {
 
   /** Latencies (ms, ascending) of `times` batch-1 forward passes of `ids` in one worker. */
   async latencies(ids: number[], times: number): Promise<number[]> {
-    const { batch } = this.graph === 'packed' ? pack([{ ids }]) : pad([{ ids }]);
+    const { batch } = layOut(this.graph, [{ ids }]);
     await this.ask({ kind: 'repeat', batch, times: 10 });
     const { times: ms } = await this.ask<{ times: number[] }>({ kind: 'repeat', batch, times });
     return ms.sort((a, b) => a - b);

@@ -198,8 +198,7 @@ export class Batcher {
   }
 
   private dispatch(items: Item[]): void {
-    const { batch, realTokens, computedTokens } =
-      this.options.graph === 'packed' ? pack(items) : pad(items);
+    const { batch, realTokens, computedTokens } = layOut(this.options.graph, items);
     const startedAt = performance.now();
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
     this.busy++;
@@ -264,6 +263,11 @@ export function pad(items: Sequences): CutBatch<PaddedBatch> {
     realTokens,
     computedTokens: rows * seqLen,
   };
+}
+
+/** Lays sequences out as a graph of `kind` takes them: padded rows, or packed. */
+export function layOut(kind: GraphKind, items: Sequences): CutBatch<TokenBatch> {
+  return kind === 'packed' ? pack(items) : pad(items);
 }
 
 /**

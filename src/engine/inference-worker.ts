@@ -1,6 +1,6 @@
 import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
-import { pack, pad } from './batcher.js';
+import { layOut } from './batcher.js';
 import { ModelSession, type GraphKind, type TokenBatch } from '../model/session.js';
 
 /** What the pool hands each worker when it starts. */
@@ -32,7 +32,6 @@ export default async function runBatch(batch: TokenBatch): Promise<Float32Array>
  */
 export async function warmUp(): Promise<GraphKind> {
   const loaded = await session;
-  const tiny = [{ ids: [0, 0] }];
-  await loaded.run(loaded.kind === 'packed' ? pack(tiny).batch : pad(tiny).batch);
+  await loaded.run(layOut(loaded.kind, [{ ids: [0, 0] }]).batch);
   return loaded.kind;
 }
