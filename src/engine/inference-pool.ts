@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { ModelLoadError } from '../errors.js';
-import type { GraphKind, TokenBatch } from '../model/session.js';
+import { batchBuffers, type GraphKind, type TokenBatch } from '../model/session.js';
 import type { InferenceWorkerData } from './inference-worker.js';
 
 /** Layout of the inference workers: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
@@ -69,22 +69,7 @@ export class InferencePool implements BatchRunner {
   }
 
   run(batch: TokenBatch): Promise<Float32Array> {
-    const buffers =
-      batch.kind === 'padded'
-        ? [batch.inputIds.buffer, batch.attentionMask.buffer]
-        : [
-            batch.inputIds.buffer,
-            batch.positionIds.buffer,
-            batch.clsIndex.buffer,
-            batch.unpadIndex.buffer,
-            batch.long.padIndex.buffer,
-            batch.long.attentionMask.buffer,
-            batch.short.padIndex.buffer,
-            batch.short.attentionMask.buffer,
-          ];
-    return this.pool.run(batch, {
-      transferList: buffers as ArrayBuffer[],
-    }) as Promise<Float32Array>;
+    return this.pool.run(batch, { transferList: batchBuffers(batch) }) as Promise<Float32Array>;
   }
 
   async close(): Promise<void> {

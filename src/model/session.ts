@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ModelFailed, ModelLoadError } from '../errors.js';
+import { PACKED_ATTENTION_GROUPS } from './layout.js';
 
 /** How an ONNX Runtime session is set up; one per inference worker. */
 export interface SessionOptions {
@@ -54,10 +55,10 @@ const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
   packed: [
     'input_ids',
     'position_ids',
-    'long_attention_mask',
-    'long_pad_index',
-    'short_attention_mask',
-    'short_pad_index',
+    ...PACKED_ATTENTION_GROUPS.flatMap((group) => [
+      `${group}_attention_mask`,
+      `${group}_pad_index`,
+    ]),
     'unpad_index',
     'cls_index',
   ],
@@ -94,17 +95,17 @@ export class ModelSession {
         cause: error,
       });
     }
-    if (session.inputNames.includes('segment_ids')) {
-      // The first packed signature (one row, block-diagonal mask): slower, and no longer fed.
-      throw new ModelLoadError(
-        `${path} is a packed graph from an older sentiment-api converter; delete it, or convert the model again`,
-      );
-    }
-    const kind: GraphKind = session.inputNames.includes('unpad_index') ? 'packed' : 'padded';
+    // Only our packed graphs take position_ids (Hugging Face exports derive positions).
+    const kind: GraphKind = session.inputNames.includes('position_ids') ? 'packed' : 'padded';
     for (const name of INPUTS[kind]) {
       if (!session.inputNames.includes(name)) {
+        // A packed graph's signature is ours and has changed between versions.
+        const fix =
+          kind === 'packed'
+            ? '; it is a packed graph from another sentiment-api converter version: delete it, or convert the model again'
+            : '';
         throw new ModelLoadError(
-          `${path} has no input '${name}' (inputs: ${session.inputNames.join(', ')})`,
+          `${path} has no input '${name}' (inputs: ${session.inputNames.join(', ')})${fix}`,
         );
       }
     }
@@ -136,23 +137,39 @@ export class ModelSession {
 }
 
 /**
+ * Every buffer a batch holds, to transfer (not copy) it to an inference worker; listed from
+ * the batch itself, so a new field cannot be silently copied instead.
+ */
+export function batchBuffers(batch: TokenBatch): ArrayBuffer[] {
+  const arrays = Object.values(batch).flatMap((value: unknown) =>
+    value instanceof BigInt64Array
+      ? [value]
+      : value && typeof value === 'object'
+        ? Object.values(value).filter((inner) => inner instanceof BigInt64Array)
+        : [],
+  ) as BigInt64Array[];
+  return arrays.map((array) => array.buffer as ArrayBuffer);
+}
+
+/**
  * ONNX Runtime inputs for a batch. `tokenTypes` adds all-zero `token_type_ids`, which graphs
  * exported from BERT take (a single text is all segment 0).
  */
 export function feedsFor(batch: TokenBatch, tokenTypes = false): Record<string, ort.Tensor> {
   if (batch.kind === 'packed') {
     const tokens = [batch.inputIds.length];
-    const group = (rows: AttentionRows) => [rows.rows, rows.seqLen];
-    return {
+    const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', batch.inputIds, tokens),
       position_ids: new ort.Tensor('int64', batch.positionIds, tokens),
-      long_attention_mask: new ort.Tensor('int64', batch.long.attentionMask, group(batch.long)),
-      long_pad_index: new ort.Tensor('int64', batch.long.padIndex, group(batch.long)),
-      short_attention_mask: new ort.Tensor('int64', batch.short.attentionMask, group(batch.short)),
-      short_pad_index: new ort.Tensor('int64', batch.short.padIndex, group(batch.short)),
       unpad_index: new ort.Tensor('int64', batch.unpadIndex, tokens),
       cls_index: new ort.Tensor('int64', batch.clsIndex, [batch.rows]),
     };
+    for (const group of PACKED_ATTENTION_GROUPS) {
+      const { attentionMask, padIndex, rows, seqLen } = batch[group];
+      feeds[`${group}_attention_mask`] = new ort.Tensor('int64', attentionMask, [rows, seqLen]);
+      feeds[`${group}_pad_index`] = new ort.Tensor('int64', padIndex, [rows, seqLen]);
+    }
+    return feeds;
   }
   const dims = [batch.rows, batch.seqLen];
   const feeds: Record<string, ort.Tensor> = {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { Batcher, pack, pad } from '../../src/engine/batcher.js';
 import type { BatchRunner } from '../../src/engine/inference-pool.js';
 import { ModelFailed, Overloaded, RequestAborted } from '../../src/errors.js';
-import type { PaddedBatch, TokenBatch } from '../../src/model/session.js';
+import { batchBuffers, type PaddedBatch, type TokenBatch } from '../../src/model/session.js';
 
 /**
  * A runner that records batches and finishes them when told: the real one is tested in the
@@ -99,6 +99,25 @@ describe('Batcher', () => {
     assert.deepEqual([...batch.long.padIndex], [2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n, 11n]);
     assert.deepEqual([...batch.short.padIndex], [0n, 1n]);
     assert.deepEqual([...batch.unpadIndex], [10n, 11n, 0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]);
+  });
+
+  test('every buffer of a batch is listed for transfer to the worker', () => {
+    const packed = pack([{ ids: [1, 2, 3] }, { ids: [4] }]).batch;
+    const buffers = batchBuffers(packed);
+    const expected = [
+      packed.inputIds,
+      packed.positionIds,
+      packed.clsIndex,
+      packed.unpadIndex,
+      packed.long.padIndex,
+      packed.long.attentionMask,
+      packed.short.padIndex,
+      packed.short.attentionMask,
+    ].map((array) => array.buffer);
+    assert.equal(buffers.length, expected.length);
+    assert.deepEqual(new Set(buffers), new Set(expected));
+    const padded = pad([{ ids: [1, 2] }]).batch;
+    assert.deepEqual(batchBuffers(padded), [padded.inputIds.buffer, padded.attentionMask.buffer]);
   });
 
   test('pack of one text leaves the short group one masked slot', () => {

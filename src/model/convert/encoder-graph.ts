@@ -8,6 +8,7 @@ import {
 } from './fused-blocks.js';
 import { fp32Linear, int8Linear, type Int8Kernel, type LinearEmitter } from './linear-emitter.js';
 import { DType, GraphBuilder } from './onnx-builder.js';
+import { PACKED_ATTENTION_GROUPS } from '../layout.js';
 import {
   activate,
   additiveMask,
@@ -47,11 +48,12 @@ const OPSET = 17;
  *
  * With `packed`, the encoder runs on the batch's tokens with no padding (see `unpaddedLayout`).
  * Inputs: `input_ids` and `position_ids` (restarting at 0 at each [CLS]) int64 [total_tokens],
- * the sequences one after another; `attention_mask` int64 [num_sequences, sequence_length] as
- * the padded graph's; `pad_index` int64 [num_sequences, sequence_length], the token (index into
- * input_ids) in each padded slot, padding slots any real token; `unpad_index` int64
- * [total_tokens], the padded slot (row × sequence_length + position) of each token. Output
- * `logits` float32 [num_sequences, num_labels], each sequence's logits as if run alone.
+ * the sequences one after another; `cls_index` int64 [num_sequences], where each starts;
+ * for each attention group g of PACKED_ATTENTION_GROUPS (layout.ts), `g_attention_mask` and
+ * `g_pad_index` int64 [g_sequences, g_length]: the padded graph's mask, and the token (index
+ * into input_ids) in each slot, padding slots any real token; `unpad_index` int64
+ * [total_tokens], each token's slot in the groups' slots laid end to end. Output `logits`
+ * float32 [num_sequences, num_labels], each sequence's logits as if run alone.
  */
 export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {}): Uint8Array {
   if (options.packed && options.fused) {
@@ -73,10 +75,9 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
       const padIndex = g.input(`${prefix}_pad_index`, DType.int64, slots);
       return { padIndex, maskBias: additiveMask(g, mask) };
     };
-    const groups = [
-      group('long', 'long_sequences', 'long_length'),
-      group('short', 'short_sequences', 'short_length'),
-    ];
+    const groups = PACKED_ATTENTION_GROUPS.map((name) =>
+      group(name, `${name}_sequences`, `${name}_length`),
+    );
     const unpadIndex = g.input('unpad_index', DType.int64, tokens);
     const clsIndex = g.input('cls_index', DType.int64, ['num_sequences']);
     const x = embeddings(g, spec, ids, quantizedTable, positionIds); // [T,D]

@@ -152,16 +152,20 @@ test(
   },
 );
 
-test('a packed graph of the old one-row signature (segment_ids) is refused with what to do', async () => {
+test('a packed graph of another signature (the first one-row converter) is refused with what to do', async () => {
   const g = new GraphBuilder();
   const ids = g.input('input_ids', DType.int64, [1, 'total_tokens']);
-  g.input('segment_ids', DType.int64, [1, 'total_tokens']);
+  for (const name of ['position_ids', 'segment_ids'])
+    g.input(name, DType.int64, [1, 'total_tokens']);
+  g.input('cls_index', DType.int64, ['num_sequences']);
   g.node('Cast', [ids], { to: DType.float }, { output: 'logits' });
   g.output('logits', DType.float, [1, 'total_tokens']);
   await assert.rejects(
     ModelSession.load(g.encode('old', 17), { intraOpThreads: 1 }),
     (error: Error) =>
       error instanceof ModelLoadError &&
-      /older sentiment-api converter.*convert the model again/.test(error.message),
+      /no input 'long_attention_mask'.*another sentiment-api converter version.*convert the model again/.test(
+        error.message,
+      ),
   );
 });
