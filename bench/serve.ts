@@ -26,7 +26,7 @@ import type { GraphKind } from '../src/model/session.js';
 import { formatResult } from '../load/format-result.js';
 import { loadProfile, parseStages } from '../load/profile.js';
 import { runLoad, type LoadResult } from '../load/run-load.js';
-import { batchStats, eventLoopDelay, scrapeMetrics } from '../load/server-metrics.js';
+import { batchStats, eventLoopDelay, growth, scrapeMetrics } from '../load/server-metrics.js';
 import { missThroughput, requestLatencies, startChild } from './child-servers.js';
 import { rawCeiling, RawOrt, type RawRate } from './raw-ort.js';
 import { sst2Sentences } from './sst2-sentences.js';
@@ -144,7 +144,7 @@ if (parts.has(2) || parts.has(4)) {
       // The service's own account of its forward passes (worker hand-off included): splits
       // the difference into the HTTP path and the worker.
       const after = await scrapeMetrics(service.baseUrl);
-      const delta = (key: string) => (after?.get(key) ?? 0) - (before?.get(key) ?? 0);
+      const delta = growth(before, after);
       serviceForwardMs =
         (delta('sentiment_inference_duration_seconds_sum') /
           delta('sentiment_inference_duration_seconds_count')) *

@@ -25,6 +25,14 @@ export async function scrapeMetrics(baseUrl: string): Promise<MetricSamples | un
   }
 }
 
+/** A sample's growth from `before` to `after` (a counter, or a histogram's _sum/_count). */
+export function growth(
+  before: MetricSamples | undefined,
+  after: MetricSamples | undefined,
+): (key: string) => number {
+  return (key) => (after?.get(key) ?? 0) - (before?.get(key) ?? 0);
+}
+
 /** Hit and miss counts of one cache tier between two scrapes. */
 export interface TierLookups {
   readonly hits: number;
@@ -45,7 +53,7 @@ export function cacheLookups(
 ): Record<string, TierLookups> {
   const tiers: Record<string, TierLookups> = {};
   if (!after) return tiers;
-  const delta = (key: string): number => (after.get(key) ?? 0) - (before?.get(key) ?? 0);
+  const delta = growth(before, after);
   const names = new Set<string>();
   for (const key of after.keys()) {
     const tier = key.startsWith(`${LOOKUPS}{`) ? /tier="([^"]+)"/.exec(key)?.[1] : undefined;
@@ -98,7 +106,7 @@ export function batchStats(
   workers: number,
 ): BatchStats | undefined {
   if (!after?.has('sentiment_batch_size_count')) return undefined;
-  const delta = (key: string): number => (after.get(key) ?? 0) - (before?.get(key) ?? 0);
+  const delta = growth(before, after);
   const batches = delta('sentiment_batch_size_count');
   const real = delta('sentiment_tokens_total');
   return {

@@ -283,12 +283,10 @@ export function pack(items: Sequences): CutBatch<PackedBatch> {
   const total = lengths.reduce((sum, n) => sum + n, 0);
   const inputIds = new BigInt64Array(total);
   const positionIds = new BigInt64Array(total);
-  const clsIndex = new BigInt64Array(rows);
   const offsets: number[] = [];
   let offset = 0;
-  items.forEach(({ ids }, item) => {
+  items.forEach(({ ids }) => {
     offsets.push(offset);
-    clsIndex[item] = BigInt(offset);
     for (let i = 0; i < ids.length; i++) {
       inputIds[offset + i] = BigInt(ids[i] as number);
       positionIds[offset + i] = BigInt(i);
@@ -328,6 +326,7 @@ export function pack(items: Sequences): CutBatch<PackedBatch> {
     });
     return { padIndex, attentionMask, rows: members.length, seqLen };
   };
+  const clsIndex = BigInt64Array.from(offsets, BigInt);
   const long = group(byLength.slice(0, split), 0);
   const short = group(byLength.slice(split), long.rows * long.seqLen);
   return {
