@@ -107,3 +107,33 @@ export async function requestLatencies(
   await client.close();
   return latencies.sort((a, b) => a - b);
 }
+
+/**
+ * Round trips (ms, ascending) to the no-op server, each held `holdMs` before the answer, less
+ * the time it held: what HTTP costs when both ends have sat idle as long as a forward pass.
+ */
+export async function heldRoundTrips(
+  baseUrl: string,
+  holdMs: number,
+  times: number,
+): Promise<number[]> {
+  const client = new Client(baseUrl);
+  const body = JSON.stringify({ text: [''] });
+  const trips: number[] = [];
+  for (let i = 0; i < times + 10; i++) {
+    const start = performance.now();
+    const res = await client.request({
+      method: 'POST',
+      path: '/predict',
+      headers: { 'content-type': 'application/json', 'x-hold-ms': String(holdMs) },
+      body,
+    });
+    await res.body.text();
+    const held = Number(res.headers['x-held-ms']);
+    if (res.statusCode !== 200 || !Number.isFinite(held))
+      throw new Error('no-op server did not hold');
+    if (i >= 10) trips.push(performance.now() - start - held);
+  }
+  await client.close();
+  return trips.sort((a, b) => a - b);
+}

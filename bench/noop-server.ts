@@ -2,6 +2,8 @@
  * The ceiling of the load profile's shape: a Fastify server, with no schemas, that answers
  * GET /health and POST /predict (reading and discarding the body) with constant bodies.
  * Whatever the service loses against it is the cost of validation, cache and engine.
+ * A request with `x-hold-ms: N` is answered N ms later, with the time actually held in
+ * `x-held-ms`: an HTTP round trip around an idle wait as long as a forward pass (bench:serve (4)).
  *
  *   PORT=8001 tsx bench/noop-server.ts
  */
@@ -23,7 +25,13 @@ function buildNoopApp(): FastifyInstance {
     done(null, undefined),
   );
   app.get('/health', async () => ({ status: 'healthy' }));
-  app.post('/predict', async (_request, reply) => {
+  app.post('/predict', async (request, reply) => {
+    const hold = Number(request.headers['x-hold-ms'] ?? 0);
+    if (hold > 0) {
+      const start = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, hold));
+      reply.header('x-held-ms', String(performance.now() - start));
+    }
     reply.type('application/json');
     return PREDICTIONS;
   });
