@@ -7,6 +7,7 @@ const ROOT = new URL('../', import.meta.url);
 /** A server running as a child process, and how to stop it. */
 export interface ChildServer {
   readonly baseUrl: string;
+  readonly pid: number;
   /** Everything it printed (for an error report). */
   output(): string;
   /** SIGTERM, then waits for the exit (the service drains first). */
@@ -47,7 +48,7 @@ export async function startChild(
     await stop();
     throw error;
   }
-  return { baseUrl, output: () => output, stop };
+  return { baseUrl, pid: child.pid as number, output: () => output, stop };
 }
 
 /**

@@ -33,6 +33,7 @@ import { batchStats, eventLoopDelay, growth, scrapeMetrics } from '../load/serve
 import { heldRoundTrips, missThroughput, requestLatencies, startChild } from './child-servers.js';
 import { rawCeiling, RawOrt, type RawRate } from './raw-ort.js';
 import { sst2Sentences } from './sst2-sentences.js';
+import { cpuSplit, threadCpuSeconds, type CpuSplit } from './thread-cpu.js';
 
 const BASE_MODEL = 'generated/distilbert-base';
 const { values: args } = parseArgs({
@@ -120,6 +121,7 @@ if (parts.has(1)) {
 let miss: { seqPerS: number; errors: number } | undefined;
 let missEventLoop;
 let missBatches;
+let missCpu: (CpuSplit & { loadGenerator: number }) | undefined;
 const serviceIdleMs: number[] = [];
 const httpFloorMs: number[] = [];
 let serviceForwardMs: number | undefined;
@@ -170,10 +172,23 @@ if (parts.has(2) || parts.has(4)) {
     if (parts.has(2)) {
       await missThroughput(service.baseUrl, sentences.slice(0, 64), CLIENTS); // warm-up
       const before = await scrapeMetrics(service.baseUrl); // also resets the event-loop histogram
+      const threadsBefore = threadCpuSeconds(service.pid);
+      const ownBefore = process.cpuUsage();
       miss = await missThroughput(service.baseUrl, sentences, CLIENTS);
+      const seconds = sentences.length / miss.seqPerS;
+      const own = process.cpuUsage(ownBefore);
+      missCpu = {
+        ...cpuSplit(
+          service.pid,
+          threadsBefore,
+          threadCpuSeconds(service.pid),
+          seconds,
+          config.inferenceWorkers,
+        ),
+        loadGenerator: (own.user + own.system) / 1e6 / seconds,
+      };
       const after = await scrapeMetrics(service.baseUrl);
       missEventLoop = eventLoopDelay(after);
-      const seconds = sentences.length / miss.seqPerS;
       missBatches = batchStats(before, after, seconds, config.inferenceWorkers);
       // The ceiling above is the best of many raw samples, so noise lifts it; here its winning
       // configuration and the service take turns, one pass each per round, and the medians
@@ -273,6 +288,13 @@ if (miss) {
       '    tokens computed / real; workers busy',
       `${missBatches.computedPerReal.toFixed(3)}; ${(missBatches.busy * 100).toFixed(1)}%`,
     );
+  if (missCpu)
+    add(
+      `    CPU in cores of ${cores}: workers, main thread, other threads; load generator`,
+      [missCpu.workers, missCpu.mainThread, missCpu.others, missCpu.loadGenerator]
+        .map((c) => c.toFixed(2))
+        .join(', '),
+    );
   if (missEventLoop)
     add(
       '    service event-loop delay p99 / max',
@@ -371,6 +393,7 @@ writeFileSync(
       miss,
       missEventLoop,
       missBatches,
+      missCpu,
       paired,
       idle: {
         serviceMedianMs: median(serviceIdleMs),
