@@ -85,10 +85,32 @@ export async function missThroughput(
 }
 
 /** Latencies (ms, ascending) of `times` sequential requests of one text, one connection. */
-export async function requestLatencies(
+export function requestLatencies(baseUrl: string, text: string, times: number): Promise<number[]> {
+  return timedPredicts(baseUrl, text, {}, times, () => 0);
+}
+
+/**
+ * Round trips (ms, ascending) to the no-op server, each held `holdMs` before the answer, less
+ * the time it held: what HTTP costs when both ends have sat idle as long as a forward pass.
+ */
+export function heldRoundTrips(baseUrl: string, holdMs: number, times: number): Promise<number[]> {
+  return timedPredicts(baseUrl, '', { 'x-hold-ms': String(holdMs) }, times, (headers) => {
+    const held = Number(headers['x-held-ms']);
+    if (!Number.isFinite(held)) throw new Error('the no-op server did not hold the answer');
+    return held;
+  });
+}
+
+/**
+ * `times` sequential POST /predict of one text on one connection, after ten that warm up: each
+ * one's ms less what `untimed` says of its response headers, ascending.
+ */
+async function timedPredicts(
   baseUrl: string,
   text: string,
+  headers: Record<string, string>,
   times: number,
+  untimed: (headers: Record<string, string | string[] | undefined>) => number,
 ): Promise<number[]> {
   const client = new Client(baseUrl);
   const body = JSON.stringify({ text: [text] });
@@ -98,43 +120,14 @@ export async function requestLatencies(
     const res = await client.request({
       method: 'POST',
       path: '/predict',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
     });
     await res.body.text();
+    const ms = performance.now() - start;
     if (res.statusCode !== 200) throw new Error(`/predict answered ${res.statusCode}`);
-    if (i >= 10) latencies.push(performance.now() - start); // the first ten warm up
+    if (i >= 10) latencies.push(ms - untimed(res.headers));
   }
   await client.close();
   return latencies.sort((a, b) => a - b);
-}
-
-/**
- * Round trips (ms, ascending) to the no-op server, each held `holdMs` before the answer, less
- * the time it held: what HTTP costs when both ends have sat idle as long as a forward pass.
- */
-export async function heldRoundTrips(
-  baseUrl: string,
-  holdMs: number,
-  times: number,
-): Promise<number[]> {
-  const client = new Client(baseUrl);
-  const body = JSON.stringify({ text: [''] });
-  const trips: number[] = [];
-  for (let i = 0; i < times + 10; i++) {
-    const start = performance.now();
-    const res = await client.request({
-      method: 'POST',
-      path: '/predict',
-      headers: { 'content-type': 'application/json', 'x-hold-ms': String(holdMs) },
-      body,
-    });
-    await res.body.text();
-    const held = Number(res.headers['x-held-ms']);
-    if (res.statusCode !== 200 || !Number.isFinite(held))
-      throw new Error('no-op server did not hold');
-    if (i >= 10) trips.push(performance.now() - start - held);
-  }
-  await client.close();
-  return trips.sort((a, b) => a - b);
 }
