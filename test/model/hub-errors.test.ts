@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ModelSupplyError } from '../../src/errors.js';
 import { loadConfig } from '../../src/config.js';
 import { HubError, parseModelSpec, pullModel, pullOptionsFromConfig } from '../../src/model/hub.js';
 import { fsError } from '../../src/model/hub-errors.js';
 import { MockHub } from '../fixtures/mock-hub.js';
-import { safetensorsRepo, tempCache, testOptions } from '../fixtures/hub-repos.js';
+import { safetensorsRepo, suiteHubAndCache, testOptions } from '../fixtures/hub-repos.js';
 
 /** Asserts that `promise` rejects with a HubError of `kind` whose message matches every pattern. */
 async function rejectsWith(promise: Promise<unknown>, kind: string, ...patterns: RegExp[]) {
@@ -23,20 +23,11 @@ async function rejectsWith(promise: Promise<unknown>, kind: string, ...patterns:
 
 /** The failures a user meets, each worded so that they know what to do. */
 describe('pullModel errors', () => {
-  let hub: MockHub;
-  let cache: { dir: string; cleanup: () => Promise<void> };
-  before(async () => {
-    hub = await MockHub.start();
-    cache = await tempCache();
-  });
-  after(async () => {
-    await hub.close();
-    await cache.cleanup();
-  });
+  const suite = suiteHubAndCache();
 
   test('gated repo: 401 without a token, 403 with a wrong one, success with the right one', async () => {
-    const commit = hub.addCommit('acme/gated', safetensorsRepo(5000), { token: 'hf_right' });
-    const opts = testOptions(cache.dir, hub.url);
+    const commit = suite.hub.addCommit('acme/gated', safetensorsRepo(5000), { token: 'hf_right' });
+    const opts = testOptions(suite.cacheDir, suite.hub.url);
     await rejectsWith(pullModel('acme/gated', opts), 'unauthorized', /gated/, /set HF_TOKEN/);
     await rejectsWith(
       pullModel('acme/gated', { ...opts, token: 'hf_wrong' }),
@@ -44,18 +35,18 @@ describe('pullModel errors', () => {
       /acme\/gated/,
       /HF_TOKEN/,
     );
-    hub.requests.length = 0;
+    suite.hub.requests.length = 0;
     const pulled = await pullModel('acme/gated', { ...opts, token: 'hf_right' });
     assert.equal(pulled.commit, commit);
-    const hubCalls = hub.requests.filter((r) => r.server === 'hub');
-    const cdnCalls = hub.requests.filter((r) => r.server === 'cdn');
+    const hubCalls = suite.hub.requests.filter((r) => r.server === 'hub');
+    const cdnCalls = suite.hub.requests.filter((r) => r.server === 'cdn');
     assert.ok(hubCalls.every((r) => r.authorization === 'Bearer hf_right'));
     assert.equal(cdnCalls.length, 1);
     assert.equal(cdnCalls[0]!.authorization, undefined, 'no token to a CDN on another origin');
   });
 
   test('unknown repo: the 401 of an anonymous call and the 404 of an authenticated one', async () => {
-    const opts = testOptions(cache.dir, hub.url);
+    const opts = testOptions(suite.cacheDir, suite.hub.url);
     await rejectsWith(
       pullModel('acme/nope', opts),
       'repo_not_found',
@@ -67,13 +58,13 @@ describe('pullModel errors', () => {
       'repo_not_found',
       /acme\/nope/,
     );
-    assert.equal(existsSync(join(cache.dir, 'acme--nope')), false);
+    assert.equal(existsSync(join(suite.cacheDir, 'acme--nope')), false);
   });
 
   test('unknown revision names the revision', async () => {
-    hub.addCommit('acme/revs', safetensorsRepo(1000));
+    suite.hub.addCommit('acme/revs', safetensorsRepo(1000));
     await rejectsWith(
-      pullModel('acme/revs@v9', testOptions(cache.dir, hub.url)),
+      pullModel('acme/revs@v9', testOptions(suite.cacheDir, suite.hub.url)),
       'revision_not_found',
       /revision 'v9' was not found in acme\/revs/,
     );
@@ -82,20 +73,20 @@ describe('pullModel errors', () => {
   test('a repo without weights says what it expected, and downloads nothing', async () => {
     const files = safetensorsRepo();
     delete files['model.safetensors'];
-    const commit = hub.addCommit('acme/empty', files);
-    hub.requests.length = 0;
+    const commit = suite.hub.addCommit('acme/empty', files);
+    suite.hub.requests.length = 0;
     await rejectsWith(
-      pullModel('acme/empty', testOptions(cache.dir, hub.url)),
+      pullModel('acme/empty', testOptions(suite.cacheDir, suite.hub.url)),
       'no_weights',
       new RegExp(
         `^repo acme/empty at ${commit} has no usable weights: expected model\\.safetensors or onnx/model\\.onnx$`,
       ),
     );
     assert.deepEqual(
-      hub.requests.map((r) => r.path),
+      suite.hub.requests.map((r) => r.path),
       ['/api/models/acme/empty/revision/main?blobs=true'],
     );
-    assert.equal(existsSync(join(cache.dir, 'acme--empty')), false);
+    assert.equal(existsSync(join(suite.cacheDir, 'acme--empty')), false);
   });
 
   test('connection refused names the endpoint and the ways out, without slow retries', async () => {
@@ -104,7 +95,10 @@ describe('pullModel errors', () => {
     await closed.close();
     const started = Date.now();
     await rejectsWith(
-      pullModel('acme/any', testOptions(cache.dir, endpoint, { retry: { baseDelayMs: 1000 } })),
+      pullModel(
+        'acme/any',
+        testOptions(suite.cacheDir, endpoint, { retry: { baseDelayMs: 1000 } }),
+      ),
       'network',
       new RegExp(`cannot reach the Hub at ${endpoint.replace(/\./g, '\\.')}`),
       /ECONNREFUSED/,
@@ -121,7 +115,7 @@ describe('pullModel errors', () => {
     const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {
       await rejectsWith(
-        pullModel('acme/any', testOptions(cache.dir, endpoint, { timeoutMs: 150 })),
+        pullModel('acme/any', testOptions(suite.cacheDir, endpoint, { timeoutMs: 150 })),
         'network',
         /timed out \(UND_ERR_HEADERS_TIMEOUT/,
         /HF_ENDPOINT/,

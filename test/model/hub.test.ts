@@ -2,31 +2,28 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { pullModel } from '../../src/model/hub.js';
 import { resolveModelFiles } from '../../src/model/layout.js';
 import { MockHub } from '../fixtures/mock-hub.js';
-import { onnxRepo, safetensorsRepo, tempCache, testOptions } from '../fixtures/hub-repos.js';
+import {
+  onnxRepo,
+  safetensorsRepo,
+  suiteHubAndCache,
+  tempCache,
+  testOptions,
+} from '../fixtures/hub-repos.js';
 
 /** End-to-end pulls against the mock Hub: what lands on disk, and when the network is used. */
 describe('pullModel', () => {
-  let hub: MockHub;
-  let cache: { dir: string; cleanup: () => Promise<void> };
-  before(async () => {
-    hub = await MockHub.start();
-    cache = await tempCache();
-  });
-  after(async () => {
-    await hub.close();
-    await cache.cleanup();
-  });
+  const suite = suiteHubAndCache();
 
   test('pulls config, tokenizer files and model.safetensors of main, with a manifest', async () => {
     const files = safetensorsRepo();
-    const commit = hub.addCommit('acme/sst2', files);
-    const pulled = await pullModel('acme/sst2', testOptions(cache.dir, hub.url));
+    const commit = suite.hub.addCommit('acme/sst2', files);
+    const pulled = await pullModel('acme/sst2', testOptions(suite.cacheDir, suite.hub.url));
     assert.deepEqual(pulled, {
-      dir: join(cache.dir, 'acme--sst2', commit),
+      dir: join(suite.cacheDir, 'acme--sst2', commit),
       repo: 'acme/sst2',
       commit,
       fromCache: false,
@@ -54,9 +51,9 @@ describe('pullModel', () => {
     const weights = manifest.files.find((f: { path: string }) => f.path === 'model.safetensors');
     assert.equal(weights.size, 300_000);
     assert.match(weights.sha256, /^[0-9a-f]{64}$/);
-    assert.equal(readFileSync(join(cache.dir, 'acme--sst2', 'refs', 'main'), 'utf8'), commit);
+    assert.equal(readFileSync(join(suite.cacheDir, 'acme--sst2', 'refs', 'main'), 'utf8'), commit);
     assert.deepEqual(
-      hub.requests.filter((r) => r.server === 'cdn').map((r) => r.path),
+      suite.hub.requests.filter((r) => r.server === 'cdn').map((r) => r.path),
       [`/cdn/${weights.sha256}`],
       'the LFS file came through the redirect to the CDN',
     );
@@ -64,8 +61,8 @@ describe('pullModel', () => {
 
   test('prefers the ONNX graphs of a transformers.js-style repo; the folder loads', async () => {
     const files = onnxRepo();
-    const commit = hub.addCommit('Xenova/sst2', files);
-    const pulled = await pullModel('Xenova/sst2@main', testOptions(cache.dir, hub.url));
+    const commit = suite.hub.addCommit('Xenova/sst2', files);
+    const pulled = await pullModel('Xenova/sst2@main', testOptions(suite.cacheDir, suite.hub.url));
     assert.equal(pulled.commit, commit);
     assert.deepEqual(readFileSync(join(pulled.dir, 'onnx/model.onnx')), files['onnx/model.onnx']);
     assert.ok(existsSync(join(pulled.dir, 'onnx/model_quantized.onnx')));
@@ -77,51 +74,64 @@ describe('pullModel', () => {
   });
 
   test('resolves a tag and a refs/pr/N revision to their own commits', async () => {
-    const v1 = hub.addCommit('acme/tagged', safetensorsRepo(1000), { refs: ['v1.0'] });
-    const main = hub.addCommit('acme/tagged', safetensorsRepo(2000), { refs: ['main'] });
-    const pr = hub.addCommit('acme/tagged', safetensorsRepo(3000), { refs: ['refs/pr/1'] });
-    const tagged = await pullModel('acme/tagged@v1.0', testOptions(cache.dir, hub.url));
+    const v1 = suite.hub.addCommit('acme/tagged', safetensorsRepo(1000), { refs: ['v1.0'] });
+    const main = suite.hub.addCommit('acme/tagged', safetensorsRepo(2000), { refs: ['main'] });
+    const pr = suite.hub.addCommit('acme/tagged', safetensorsRepo(3000), { refs: ['refs/pr/1'] });
+    const tagged = await pullModel('acme/tagged@v1.0', testOptions(suite.cacheDir, suite.hub.url));
     assert.equal(tagged.commit, v1);
     assert.equal(readFileSync(join(tagged.dir, 'model.safetensors')).length, 1000);
-    assert.equal((await pullModel('acme/tagged', testOptions(cache.dir, hub.url))).commit, main);
-    const fromPr = await pullModel('acme/tagged@refs/pr/1', testOptions(cache.dir, hub.url));
-    assert.equal(fromPr.commit, pr);
-    assert.equal(hub.seen('/revision/refs%2Fpr%2F1').length, 1, 'the revision is URL-encoded');
     assert.equal(
-      readFileSync(join(cache.dir, 'acme--tagged', 'refs', 'refs', 'pr', '1'), 'utf8'),
+      (await pullModel('acme/tagged', testOptions(suite.cacheDir, suite.hub.url))).commit,
+      main,
+    );
+    const fromPr = await pullModel(
+      'acme/tagged@refs/pr/1',
+      testOptions(suite.cacheDir, suite.hub.url),
+    );
+    assert.equal(fromPr.commit, pr);
+    assert.equal(
+      suite.hub.seen('/revision/refs%2Fpr%2F1').length,
+      1,
+      'the revision is URL-encoded',
+    );
+    assert.equal(
+      readFileSync(join(suite.cacheDir, 'acme--tagged', 'refs', 'refs', 'pr', '1'), 'utf8'),
       pr,
     );
   });
 
   test('a cached commit is not downloaded again; a moved branch is', async () => {
-    const first = hub.addCommit('acme/moving', safetensorsRepo(1000));
+    const first = suite.hub.addCommit('acme/moving', safetensorsRepo(1000));
     assert.equal(
-      (await pullModel('acme/moving', testOptions(cache.dir, hub.url))).fromCache,
+      (await pullModel('acme/moving', testOptions(suite.cacheDir, suite.hub.url))).fromCache,
       false,
     );
-    const before = hub.requests.length;
-    const again = await pullModel('acme/moving', testOptions(cache.dir, hub.url));
+    const before = suite.hub.requests.length;
+    const again = await pullModel('acme/moving', testOptions(suite.cacheDir, suite.hub.url));
     assert.deepEqual([again.commit, again.fromCache], [first, true]);
     assert.deepEqual(
-      hub.requests.slice(before).map((r) => r.path),
+      suite.hub.requests.slice(before).map((r) => r.path),
       ['/api/models/acme/moving/revision/main?blobs=true'],
       'only the branch is resolved; no file is fetched',
     );
-    const second = hub.addCommit('acme/moving', safetensorsRepo(2000));
-    const moved = await pullModel('acme/moving', testOptions(cache.dir, hub.url));
+    const second = suite.hub.addCommit('acme/moving', safetensorsRepo(2000));
+    const moved = await pullModel('acme/moving', testOptions(suite.cacheDir, suite.hub.url));
     assert.deepEqual([moved.commit, moved.fromCache], [second, false]);
-    assert.equal(readFileSync(join(cache.dir, 'acme--moving', 'refs', 'main'), 'utf8'), second);
+    assert.equal(
+      readFileSync(join(suite.cacheDir, 'acme--moving', 'refs', 'main'), 'utf8'),
+      second,
+    );
   });
 
   test('progress: plain lines on a stream that is not a TTY', async () => {
-    hub.addCommit('acme/progress', safetensorsRepo(1000));
+    suite.hub.addCommit('acme/progress', safetensorsRepo(1000));
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     const lines: string[] = [];
     await pullModel(
       'acme/progress',
-      testOptions(cache.dir, hub.url, { progress: out, log: (l) => lines.push(l) }),
+      testOptions(suite.cacheDir, suite.hub.url, { progress: out, log: (l) => lines.push(l) }),
     );
     const text = Buffer.concat(chunks).toString();
     assert.match(text, /pull: fetching model\.safetensors \(1\.0 kB\)/);
@@ -134,11 +144,11 @@ describe('pullModel', () => {
   });
 
   test('progress: a bar redrawn in place on a TTY', async () => {
-    hub.addCommit('acme/bar', safetensorsRepo(5000));
+    suite.hub.addCommit('acme/bar', safetensorsRepo(5000));
     const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
     const chunks: Buffer[] = [];
     tty.on('data', (c: Buffer) => chunks.push(c));
-    await pullModel('acme/bar', testOptions(cache.dir, hub.url, { progress: tty }));
+    await pullModel('acme/bar', testOptions(suite.cacheDir, suite.hub.url, { progress: tty }));
     const text = Buffer.concat(chunks).toString();
     assert.ok(text.includes('\u001b['), 'terminal escapes redraw the bar');
     assert.match(text, /100% \| 5\.\d kB \/ 5\.\d kB/);
