@@ -25,7 +25,7 @@ import {
   readEncoderSpec,
   type GraphOptions,
 } from '../src/model/convert/index.js';
-import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/layout.js';
+import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/model-files.js';
 
 const { values: args } = parseArgs({
   options: {

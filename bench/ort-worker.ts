@@ -3,7 +3,8 @@
  * timing only `session.run` (the ceiling of what the service can serve).
  */
 import { workerData } from 'node:worker_threads';
-import { ModelSession, type TokenBatch } from '../src/model/session.js';
+import { ModelSession } from '../src/model/session.js';
+import type { TokenBatch } from '../src/model/token-batch.js';
 
 /** What the worker is started with. */
 export interface OrtWorkerData {

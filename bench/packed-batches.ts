@@ -1,8 +1,8 @@
 import * as ort from 'onnxruntime-node';
-import { layOut } from '../src/engine/batcher.js';
+import { assembleBatch } from '../src/model/token-batch.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import { feedsFor } from '../src/model/session.js';
-import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
+import { readModelConfig, resolveModelFiles } from '../src/model/model-files.js';
 import { sst2Sentences } from './sst2-sentences.js';
 
 /** One way of cutting the SST-2 dev sentences into graph runs. */
@@ -44,7 +44,7 @@ export function layoutFeeds(
   for (let i = 0; i < ordered.length; i += layout.size) {
     const batch = ordered.slice(i, i + layout.size);
     const sequences = batch.map((ids) => ({ ids }));
-    const fed = feedsFor(layOut(layout.graph, sequences).batch);
+    const fed = feedsFor(assembleBatch(layout.graph, sequences).batch);
     feeds.push(fed);
     tokens += fed.input_ids!.data.length;
   }

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { pack } from '../src/engine/batcher.js';
-import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/layout.js';
+import { pack } from '../src/model/token-batch.js';
+import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/model-files.js';
 import { layoutFeeds, sst2TokenIds, type BatchLayout } from './packed-batches.js';
 
 const { values: args } = parseArgs({

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
-import { layOut } from '../src/engine/batcher.js';
-import type { GraphKind, TokenBatch } from '../src/model/session.js';
+import { assembleBatch } from '../src/model/token-batch.js';
+import type { GraphKind, TokenBatch } from '../src/model/token-batch.js';
 import type { OrtWorkerData, OrtWorkerRequest } from './ort-worker.js';
 
 /** Sequences per second of one layout at one batch size. */
@@ -69,7 +69,7 @@ export class RawOrt {
     const batches: TokenBatch[] = [];
     for (let i = 0; i < sorted.length; i += batchSize) {
       const items = sorted.slice(i, i + batchSize).map((ids) => ({ ids }));
-      batches.push(layOut(this.graph, items).batch);
+      batches.push(assembleBatch(this.graph, items).batch);
     }
     const shares = Array.from({ length: this.workers }, (_, w) =>
       batches.filter((_b, i) => i % this.workers === w),
@@ -87,7 +87,7 @@ export class RawOrt {
 
   /** Latencies (ms, ascending) of `times` batch-1 forward passes of `ids` in one worker. */
   async latencies(ids: number[], times: number): Promise<number[]> {
-    const { batch } = layOut(this.graph, [{ ids }]);
+    const { batch } = assembleBatch(this.graph, [{ ids }]);
     await this.ask({ kind: 'repeat', batch, times: 10 });
     const { times: ms } = await this.ask<{ times: number[] }>({ kind: 'repeat', batch, times });
     return ms.sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pad } from '../src/engine/batcher.js';
+import { pad } from '../src/model/token-batch.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import {
   buildEncoderGraph,
@@ -9,7 +9,7 @@ import {
   readEncoderSpec,
   type GraphOptions,
 } from '../src/model/convert/index.js';
-import { readModelConfig, resolveModelFiles } from '../src/model/layout.js';
+import { readModelConfig, resolveModelFiles } from '../src/model/model-files.js';
 import { ModelSession } from '../src/model/session.js';
 import { readSst2 } from './sst2-sentences.js';
 

@@ -1,6 +1,5 @@
 import { ModelFailed, Overloaded, RequestAborted, ShuttingDown } from '../errors.js';
-import type { BatchRunner } from './inference-pool.js';
-import type { GraphKind, PackedBatch, PaddedBatch, TokenBatch } from '../model/session.js';
+import { assembleBatch, type GraphKind, type TokenBatch } from '../model/token-batch.js';
 
 /** Knobs of the dynamic batcher; defaults and reasons in config.ts. */
 export interface BatcherOptions {
@@ -13,6 +12,17 @@ export interface BatcherOptions {
   readonly maxPadding: number;
   /** What the runner's graph takes: padded rows, or packed tokens (session.ts, PackedBatch). */
   readonly graph: GraphKind;
+}
+
+/**
+ * Where batches run; the batcher's only view of inference (inference-pool.ts implements it).
+ * It belongs here, with the one module that uses it.
+ */
+export interface BatchRunner {
+  /** How many batches may run at once (one per worker). */
+  readonly slots: number;
+  run(batch: TokenBatch): Promise<Float32Array>;
+  close(): Promise<void>;
 }
 
 /** Observations the batcher reports; metrics.ts implements them. */
@@ -198,7 +208,7 @@ export class Batcher {
   }
 
   private dispatch(items: Item[]): void {
-    const { batch, realTokens, computedTokens } = layOut(this.options.graph, items);
+    const { batch, realTokens, computedTokens } = assembleBatch(this.options.graph, items);
     const startedAt = performance.now();
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
     this.busy++;
@@ -231,108 +241,4 @@ export class Batcher {
         this.pump();
       });
   }
-}
-
-/** A batch ready for a worker, with its token counts for the metrics. */
-export interface CutBatch<B extends TokenBatch> {
-  readonly batch: B;
-  readonly realTokens: number;
-  /** Tokens the forward pass computes: rows × padded length, or the packed total. */
-  readonly computedTokens: number;
-}
-
-type Sequences = readonly { readonly ids: readonly number[] }[];
-
-/** Right-pads sequences with id 0 and a zero attention mask to the longest in the batch. */
-export function pad(items: Sequences): CutBatch<PaddedBatch> {
-  const rows = items.length;
-  const seqLen = Math.max(...items.map((item) => item.ids.length));
-  const inputIds = new BigInt64Array(rows * seqLen);
-  const attentionMask = new BigInt64Array(rows * seqLen);
-  let realTokens = 0;
-  items.forEach(({ ids }, row) => {
-    const offset = row * seqLen;
-    for (let i = 0; i < ids.length; i++) {
-      inputIds[offset + i] = BigInt(ids[i] as number);
-      attentionMask[offset + i] = 1n;
-    }
-    realTokens += ids.length;
-  });
-  return {
-    batch: { kind: 'padded', inputIds, attentionMask, rows, seqLen },
-    realTokens,
-    computedTokens: rows * seqLen,
-  };
-}
-
-/** Lays sequences out as a graph of `kind` takes them: padded rows, or packed. */
-export function layOut(kind: GraphKind, items: Sequences): CutBatch<TokenBatch> {
-  return kind === 'packed' ? pack(items) : pad(items);
-}
-
-/**
- * Lays sequences out for the packed graph: their tokens one after another (in item order, so
- * logits come back in item order), and, for attention, two groups of padded rows: the longest
- * texts in one, the rest in the other, split where the padded attention area Σ rows × S² is
- * least (SST-2 dev in arrival-order batches of 8: 2.26× the area of sorted batches in one
- * group, 1.35× in two; `npm run bench:profile`). A batch of one text leaves the short group
- * one masked dummy slot.
- */
-export function pack(items: Sequences): CutBatch<PackedBatch> {
-  const rows = items.length;
-  const lengths = items.map((item) => item.ids.length);
-  const total = lengths.reduce((sum, n) => sum + n, 0);
-  const inputIds = new BigInt64Array(total);
-  const positionIds = new BigInt64Array(total);
-  const offsets: number[] = [];
-  let offset = 0;
-  items.forEach(({ ids }) => {
-    offsets.push(offset);
-    for (let i = 0; i < ids.length; i++) {
-      inputIds[offset + i] = BigInt(ids[i] as number);
-      positionIds[offset + i] = BigInt(i);
-    }
-    offset += ids.length;
-  });
-
-  const byLength = lengths.map((_, item) => item).sort((a, b) => lengths[b]! - lengths[a]!);
-  const area = (k: number) =>
-    k * lengths[byLength[0]!]! ** 2 + (k < rows ? (rows - k) * lengths[byLength[k]!]! ** 2 : 0);
-  let split = rows;
-  for (let k = 1; k < rows; k++) if (area(k) < area(split)) split = k;
-
-  const unpadIndex = new BigInt64Array(total);
-  const group = (members: number[], base: number) => {
-    if (members.length === 0) {
-      // Masked, and no token is gathered from it: it only keeps the graph's shapes non-empty.
-      return {
-        padIndex: new BigInt64Array(1),
-        attentionMask: new BigInt64Array(1),
-        rows: 1,
-        seqLen: 1,
-      };
-    }
-    const seqLen = lengths[members[0]!]!;
-    const padIndex = new BigInt64Array(members.length * seqLen);
-    const attentionMask = new BigInt64Array(members.length * seqLen);
-    members.forEach((item, row) => {
-      const slot = row * seqLen;
-      const start = offsets[item]!;
-      for (let i = 0; i < lengths[item]!; i++) {
-        padIndex[slot + i] = BigInt(start + i);
-        attentionMask[slot + i] = 1n;
-        unpadIndex[start + i] = BigInt(base + slot + i);
-      }
-      padIndex.fill(BigInt(start), slot + lengths[item]!, slot + seqLen);
-    });
-    return { padIndex, attentionMask, rows: members.length, seqLen };
-  };
-  const clsIndex = BigInt64Array.from(offsets, BigInt);
-  const long = group(byLength.slice(0, split), 0);
-  const short = group(byLength.slice(split), long.rows * long.seqLen);
-  return {
-    batch: { kind: 'packed', inputIds, positionIds, clsIndex, unpadIndex, long, short, rows },
-    realTokens: total,
-    computedTokens: total,
-  };
 }

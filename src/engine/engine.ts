@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { TieredCache, type CacheObserver } from '../cache/cache.js';
 import { MemoryCache } from '../cache/memory.js';
 import { RedisCache, type StateLogger } from '../cache/redis.js';
-import type { ModelConfig, ModelFiles } from '../model/layout.js';
+import type { ModelConfig, ModelFiles } from '../model/model-files.js';
 import { Batcher, type BatcherObserver } from './batcher.js';
 import { Classifier, type ClassifierObserver } from './classifier.js';
 import { InferencePool } from './inference-pool.js';

@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import { ModelLoadError } from '../errors.js';
-import { batchBuffers, type GraphKind, type TokenBatch } from '../model/session.js';
+import { batchBuffers, type GraphKind, type TokenBatch } from '../model/token-batch.js';
+import type { BatchRunner } from './batcher.js';
 import type { InferenceWorkerData } from './inference-worker.js';
 
 /** Layout of the inference workers: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
@@ -8,14 +9,6 @@ export interface PoolOptions {
   readonly onnxPath: string;
   readonly workers: number;
   readonly intraOpThreads: number;
-}
-
-/** Something that runs padded batches; the batcher's only view of where inference happens. */
-export interface BatchRunner {
-  /** How many batches may run at once (one per worker). */
-  readonly slots: number;
-  run(batch: TokenBatch): Promise<Float32Array>;
-  close(): Promise<void>;
 }
 
 // Under tsx (dev, tests) the worker is the .ts source; once built, the emitted .js beside us.

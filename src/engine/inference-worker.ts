@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { move } from 'piscina';
-import { layOut } from './batcher.js';
-import { ModelSession, type GraphKind, type TokenBatch } from '../model/session.js';
+import { ModelSession } from '../model/session.js';
+import { assembleBatch, type GraphKind, type TokenBatch } from '../model/token-batch.js';
 
 /** What the pool hands each worker when it starts. */
 export interface InferenceWorkerData {
@@ -32,6 +32,6 @@ export default async function runBatch(batch: TokenBatch): Promise<Float32Array>
  */
 export async function warmUp(): Promise<GraphKind> {
   const loaded = await session;
-  await loaded.run(layOut(loaded.kind, [{ ids: [0, 0] }]).batch);
+  await loaded.run(assembleBatch(loaded.kind, [{ ids: [0, 0] }]).batch);
   return loaded.kind;
 }

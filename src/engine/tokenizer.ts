@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
-import { readJson, type ModelFiles } from '../model/layout.js';
+import { readJson, type ModelFiles } from '../model/model-files.js';
 import { wordPieceTokenizerJson, type TokenizerConfig } from '../model/wordpiece.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { ModelFiles } from './layout.js';
+import type { ModelFiles } from './model-files.js';
 
 /**
  * What identifies a model's outputs, for cache keys: the pulled commit when the folder has a

@@ -10,7 +10,7 @@ import {
   resolveModelFiles,
   type ModelConfig,
   type ModelFiles,
-} from './layout.js';
+} from './model-files.js';
 
 /** The model chosen by the configuration, its files checked and its config read. */
 export interface ResolvedModel {

@@ -1,54 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { ModelFailed, ModelLoadError } from '../errors.js';
-import { PACKED_ATTENTION_GROUPS } from './layout.js';
+import { PACKED_ATTENTION_GROUPS, type GraphKind, type TokenBatch } from './token-batch.js';
 
 /** How an ONNX Runtime session is set up; one per inference worker. */
 export interface SessionOptions {
   /** Intra-op threads: parallelism inside one forward pass. */
   readonly intraOpThreads: number;
 }
-
-/** A padded batch of token ids, row-major `[rows, seqLen]`, for the standard graph. */
-export interface PaddedBatch {
-  readonly kind: 'padded';
-  readonly inputIds: BigInt64Array;
-  readonly attentionMask: BigInt64Array;
-  readonly rows: number;
-  readonly seqLen: number;
-}
-
-/** One group of padded attention rows of a packed batch: `[rows, seqLen]` each. */
-export interface AttentionRows {
-  /** The token (index into the batch's tokens) in each slot; padding repeats a real one. */
-  readonly padIndex: BigInt64Array;
-  /** 1 for a real slot, 0 for padding. */
-  readonly attentionMask: BigInt64Array;
-  readonly rows: number;
-  readonly seqLen: number;
-}
-
-/**
- * Sequences with no padding, for the packed graph (signature in convert/encoder-graph.ts):
- * `inputIds` and `positionIds` hold the tokens of every sequence one after another, and
- * `clsIndex` where each starts. Attention alone runs padded, in two groups of rows (`long`,
- * `short`); `unpadIndex` names each token's slot in the groups' slots laid end to end.
- */
-export interface PackedBatch {
-  readonly kind: 'packed';
-  readonly inputIds: BigInt64Array;
-  readonly positionIds: BigInt64Array;
-  readonly clsIndex: BigInt64Array;
-  readonly unpadIndex: BigInt64Array;
-  readonly long: AttentionRows;
-  readonly short: AttentionRows;
-  /** Sequences in the batch (rows of logits). */
-  readonly rows: number;
-}
-
-export type TokenBatch = PaddedBatch | PackedBatch;
-
-/** The graph signatures the service runs. */
-export type GraphKind = TokenBatch['kind'];
 
 const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
   padded: ['input_ids', 'attention_mask'],
@@ -134,21 +92,6 @@ export class ModelSession {
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-/**
- * Every buffer a batch holds, to transfer (not copy) it to an inference worker; listed from
- * the batch itself, so a new field cannot be silently copied instead.
- */
-export function batchBuffers(batch: TokenBatch): ArrayBuffer[] {
-  const arrays = Object.values(batch).flatMap((value: unknown) =>
-    value instanceof BigInt64Array
-      ? [value]
-      : value && typeof value === 'object'
-        ? Object.values(value).filter((inner) => inner instanceof BigInt64Array)
-        : [],
-  ) as BigInt64Array[];
-  return arrays.map((array) => array.buffer as ArrayBuffer);
 }
 
 /**

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Batcher, pack, pad } from '../../src/engine/batcher.js';
-import type { BatchRunner } from '../../src/engine/inference-pool.js';
+import { Batcher, type BatchRunner } from '../../src/engine/batcher.js';
 import { ModelFailed, Overloaded, RequestAborted } from '../../src/errors.js';
-import { batchBuffers, type PaddedBatch, type TokenBatch } from '../../src/model/session.js';
+import {
+  batchBuffers,
+  pack,
+  pad,
+  type PaddedBatch,
+  type TokenBatch,
+} from '../../src/model/token-batch.js';
 
 /**
  * A runner that records batches and finishes them when told: the real one is tested in the

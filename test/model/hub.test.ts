@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pullModel } from '../../src/model/hub.js';
-import { resolveModelFiles } from '../../src/model/layout.js';
+import { resolveModelFiles } from '../../src/model/model-files.js';
 import { MockHub } from '../fixtures/mock-hub.js';
 import {
   onnxRepo,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelLoadError } from '../../errors.js';
-import { ONNX_FILES, PACKED_ONNX_FILES, readJson } from '../layout.js';
+import { ONNX_FILES, PACKED_ONNX_FILES, readJson } from '../model-files.js';
 import { readBert } from './bert.js';
 import { Checkpoint } from './checkpoint.js';
 import { readDistilBert } from './distilbert.js';

@@ -8,7 +8,7 @@ import {
 } from './fused-blocks.js';
 import { fp32Linear, int8Linear, type Int8Kernel, type LinearEmitter } from './linear-emitter.js';
 import { DType, GraphBuilder } from './onnx-builder.js';
-import { PACKED_ATTENTION_GROUPS } from '../layout.js';
+import { PACKED_ATTENTION_GROUPS } from '../token-batch.js';
 import {
   activate,
   additiveMask,
@@ -49,7 +49,7 @@ const OPSET = 17;
  * With `packed`, the encoder runs on the batch's tokens with no padding (see `unpaddedLayout`).
  * Inputs: `input_ids` and `position_ids` (restarting at 0 at each [CLS]) int64 [total_tokens],
  * the sequences one after another; `cls_index` int64 [num_sequences], where each starts;
- * for each attention group g of PACKED_ATTENTION_GROUPS (layout.ts), `g_attention_mask` and
+ * for each attention group g of PACKED_ATTENTION_GROUPS (token-batch.ts), `g_attention_mask` and
  * `g_pad_index` int64 [g_sequences, g_length]: the padded graph's mask, and the token (index
  * into input_ids) in each slot, padding slots any real token; `unpad_index` int64
  * [total_tokens], each token's slot in the groups' slots laid end to end. Output `logits`

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { convertModel, generateModel, PRESETS } from '../../../src/model/convert/index.js';
 import { DType, GraphBuilder } from '../../../src/model/convert/onnx-builder.js';
 import { ModelLoadError } from '../../../src/errors.js';
-import { ONNX_FILES, PACKED_ONNX_FILES } from '../../../src/model/layout.js';
+import { ONNX_FILES, PACKED_ONNX_FILES } from '../../../src/model/model-files.js';
 import { ModelSession } from '../../../src/model/session.js';
 import { shared, skipWithoutShared } from '../../shared-data.js';
 import { loadGraph, loadPackedGraph, maxAbsDiff } from './run-graph.js';

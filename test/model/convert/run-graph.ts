@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { layOut } from '../../../src/engine/batcher.js';
+import { assembleBatch } from '../../../src/model/token-batch.js';
 import { ModelSession } from '../../../src/model/session.js';
 
 /** A loaded graph that maps batches of token ids to logits rows. */
@@ -10,7 +10,7 @@ export interface GraphRunner {
 
 /**
  * Loads an ONNX graph (bytes or path) through the service's own session wrapper, and runs
- * batches as the service does (engine `layOut`: right-padded for the standard graph, packed for
+ * batches as the service does (`assembleBatch`: right-padded for the standard graph, packed for
  * the packed graph). The session must find the kind the caller expects.
  */
 async function load(graph: Uint8Array | string, packed: boolean): Promise<GraphRunner> {
@@ -19,7 +19,7 @@ async function load(graph: Uint8Array | string, packed: boolean): Promise<GraphR
   return {
     async logits(batch) {
       const sequences = batch.map((ids) => ({ ids }));
-      const data = await session.run(layOut(session.kind, sequences).batch);
+      const data = await session.run(assembleBatch(session.kind, sequences).batch);
       const labels = data.length / batch.length;
       return batch.map((_, b) => Array.from(data.subarray(b * labels, (b + 1) * labels)));
     },

@@ -15,13 +15,6 @@ export const PACKED_ONNX_FILES: Readonly<Record<ModelDtype, string>> = {
   int8: 'onnx/model_quantized_packed.onnx',
 };
 
-/**
- * The packed graph's groups of attention rows, longest texts first: each is a pair of inputs,
- * `{group}_attention_mask` and `{group}_pad_index` (convert/encoder-graph.ts writes them,
- * session.ts feeds them).
- */
-export const PACKED_ATTENTION_GROUPS = ['long', 'short'] as const;
-
 /** What the service needs from a model's `config.json`. */
 export interface ModelConfig {
   readonly modelType: string;
