@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from './config.js';
 import { SILENT_OBSERVER, startEngine } from './engine/engine.js';
 import { convertModel, generateModel, PRESETS } from './model/convert/index.js';
-import { pullModel, pullOptionsFromConfig } from './model/hub.js';
+import { pullModel, pullOptionsFromConfig } from './model/hub/index.js';
 import { resolveModel } from './model/resolve.js';
 
 /** Output streams, so tests can capture what a command prints. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BUNDLED_MODEL_DIR, type Config } from '../config.js';
 import { convertModel } from './convert/index.js';
 import { modelFingerprint } from './fingerprint.js';
-import { pullModel, pullOptionsFromConfig } from './hub.js';
+import { pullModel, pullOptionsFromConfig } from './hub/index.js';
 import {
   ONNX_FILES,
   readModelConfig,

@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ModelSupplyError } from '../../src/errors.js';
 import { loadConfig } from '../../src/config.js';
-import { HubError, parseModelSpec, pullModel, pullOptionsFromConfig } from '../../src/model/hub.js';
-import { fsError } from '../../src/model/hub-errors.js';
+import {
+  HubError,
+  parseModelSpec,
+  pullModel,
+  pullOptionsFromConfig,
+} from '../../src/model/hub/index.js';
+import { fsError } from '../../src/model/hub/errors.js';
 import { MockHub } from '../fixtures/mock-hub.js';
 import { safetensorsRepo, suiteHubAndCache, testOptions } from '../fixtures/hub-repos.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { pullModel } from '../../src/model/hub.js';
+import { pullModel } from '../../src/model/hub/index.js';
 import { resolveModelFiles } from '../../src/model/model-files.js';
 import { MockHub } from '../fixtures/mock-hub.js';
 import {
@@ -70,7 +70,7 @@ describe('pullModel', () => {
     assert.equal(existsSync(join(pulled.dir, 'model.safetensors')), false);
     assert.equal(existsSync(join(pulled.dir, 'onnx/model_fp16.onnx')), false);
     const model = resolveModelFiles(pulled.dir, 'int8');
-    assert.equal(model.revision, commit, 'layout.ts reads the commit from the manifest');
+    assert.equal(model.revision, commit, 'model-files.ts reads the commit from the manifest');
   });
 
   test('resolves a tag and a refs/pr/N revision to their own commits', async () => {

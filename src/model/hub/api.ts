@@ -1,6 +1,6 @@
-import { HubError } from './hub-errors.js';
-import { hubGet, withRetry } from './hub-http.js';
-import type { HubClient } from './hub-http.js';
+import { HubError } from './errors.js';
+import { hubGet, withRetry } from './http.js';
+import type { HubClient } from './http.js';
 
 /** One file of a repo at a commit, as the revision API lists it with `?blobs=true`. */
 export interface RepoFile {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { errorForStatus, HubError, networkError } from './hub-errors.js';
+import { errorForStatus, HubError, networkError } from './errors.js';
 
 /** How the pull talks to the Hub; one object per pull. */
 export interface HubClient {
@@ -73,7 +73,7 @@ export async function hubGet(
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const sameOrigin = new URL(current).origin === origin;
     const headers: Record<string, string> = {
-      'user-agent': 'sentiment-api (hub.ts; node)',
+      'user-agent': 'sentiment-api (node)',
       // Compressed bodies would break Range offsets and the sha256 of the bytes on disk.
       'accept-encoding': 'identity',
       ...extraHeaders,

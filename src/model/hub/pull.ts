@@ -1,8 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import { COMMIT_RE, fetchRevision, selectFiles } from './hub-api.js';
-import type { RepoFile } from './hub-api.js';
+import type { Config } from '../../config.js';
+import { COMMIT_RE, fetchRevision, selectFiles } from './api.js';
+import type { RepoFile } from './api.js';
 import {
   acquireLock,
   commitDir,
@@ -12,17 +12,14 @@ import {
   repoDir,
   writeManifest,
   writeRef,
-} from './hub-cache.js';
-import type { ManifestFile } from './hub-cache.js';
-import { downloadFile } from './hub-download.js';
-import { fsError, HubError } from './hub-errors.js';
-import type { HubErrorKind } from './hub-errors.js';
-import type { HubClient, RetryPolicy } from './hub-http.js';
+} from './cache.js';
+import type { ManifestFile } from './cache.js';
+import { downloadFile } from './download.js';
+import { fsError, HubError } from './errors.js';
+import type { HubErrorKind } from './errors.js';
+import type { HubClient, RetryPolicy } from './http.js';
 import { createProgress } from './progress.js';
 import type { ProgressOption } from './progress.js';
-
-export { HubError } from './hub-errors.js';
-export type { HubErrorKind } from './hub-errors.js';
 
 /** Settings of one pull; the CLI and start-up fill them from Config. */
 export interface PullOptions {

@@ -1,4 +1,4 @@
-import { ModelSupplyError } from '../errors.js';
+import { ModelSupplyError } from '../../errors.js';
 
 /**
  * Why a pull failed, for callers (the CLI, start-up) that react differently per cause; the

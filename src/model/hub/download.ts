@@ -4,11 +4,11 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RepoFile } from './hub-api.js';
-import type { ManifestFile } from './hub-cache.js';
-import { fsError, HubError, networkError } from './hub-errors.js';
-import { hubGet, withRetry } from './hub-http.js';
-import type { HubClient, HubResponse } from './hub-http.js';
+import type { RepoFile } from './api.js';
+import type { ManifestFile } from './cache.js';
+import { fsError, HubError, networkError } from './errors.js';
+import { hubGet, withRetry } from './http.js';
+import type { HubClient, HubResponse } from './http.js';
 import type { PullProgress } from './progress.js';
 
 /** One file to bring into the staging folder of a pull. */

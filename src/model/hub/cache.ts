@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { HubError } from './hub-errors.js';
+import { HubError } from './errors.js';
 
 /**
  * The cache holds one folder per repo and one complete, verified folder per commit:
@@ -15,7 +15,7 @@ import { HubError } from './hub-errors.js';
  * folder here must be loadable as it is, so files are plain files, not symlinks.
  */
 
-/** What `manifest.json` records about a pulled folder; layout.ts reads `commit`. */
+/** What `manifest.json` records about a pulled folder; model-files.ts reads `commit`. */
 export interface Manifest {
   readonly repo: string;
   /** The revision asked for (branch, tag or commit). */
