@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import type { Classifier } from './engine/classifier.js';
+import type { TextClassifier } from './engine/classifier.js';
 import { registerBodyParsers } from './http/body-parser.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -9,10 +9,12 @@ import { metricsRoute } from './http/routes/metrics.js';
 import { predictRoute } from './http/routes/predict.js';
 import type { Metrics } from './metrics.js';
 
-/** The layers below HTTP, built by main.ts (or a test) and handed to the app. */
+/**
+ * The layers below HTTP, built by service.ts and handed to the app. The classifier is an
+ * interface, so an HTTP test can put a fake behind the real routes and error handler.
+ */
 export interface AppDeps {
-  readonly classifier: Classifier;
-  readonly labels: readonly string[];
+  readonly classifier: TextClassifier;
   readonly metrics: Metrics;
   /** The process's pino logger; false silences logs (tests). */
   readonly logger: FastifyBaseLogger | false;
@@ -21,8 +23,8 @@ export interface AppDeps {
 export const VERSION = '0.1.0';
 
 /**
- * Builds the Fastify app: the only file that knows every layer. It never listens; main.ts
- * does, and tests use `inject` or listen on port 0 (fastify/demo's app/server split).
+ * Builds the Fastify app: the HTTP layer wired onto the engine's interfaces. It never listens;
+ * main.ts does, and tests use `inject` or listen on port 0 (fastify/demo's app/server split).
  */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,7 +71,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   metricsRoute(app, deps.metrics);
   predictRoute(app, {
     classifier: deps.classifier,
-    labels: deps.labels,
     metrics: deps.metrics,
     limits: { maxTexts: config.maxTextsPerRequest, maxTextChars: config.maxTextChars },
   });

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
-import { SILENT_OBSERVER, startEngine } from './engine/engine.js';
 import { convertModel, generateModel, PRESETS } from './model/convert/index.js';
 import { pullModel, pullOptionsFromConfig } from './model/hub/index.js';
-import { resolveModel } from './model/resolve.js';
+import { startService } from './service.js';
 
 /** Output streams, so tests can capture what a command prints. */
 export interface CliIo {
@@ -99,21 +99,25 @@ function usage(io: CliIo, problem: string): number {
 /** Classifies texts in-process (no HTTP), printing the /predict response body. */
 async function predict(texts: string[], config: Config, io: CliIo): Promise<number> {
   if (texts.length === 0) return usage(io, 'predict takes at least one text');
-  const model = await resolveModel(config, io.err);
-  const engine = await startEngine(
+  // One worker and no shared cache: a one-shot command should neither fan out nor write
+  // into the fleet's Redis.
+  const service = await startService(
     { ...config, inferenceWorkers: 1, redisUrl: undefined },
-    model,
-    SILENT_OBSERVER,
-    () => undefined,
+    lineLogger(config, io),
   );
   try {
-    const { scores } = await engine.classifier.classify(texts);
-    const predictions = scores.map((row) =>
-      engine.labels.map((label, id) => ({ label, score: row[id] })),
-    );
+    const { predictions } = await service.engine.classifier.classify(texts);
     io.out(JSON.stringify({ predictions }));
     return 0;
   } finally {
-    await engine.close();
+    await service.close();
   }
+}
+
+/** A pino logger that prints each message as a plain line on the command's stderr. */
+function lineLogger(config: Config, io: CliIo): Logger {
+  return pino(
+    { level: config.logLevel },
+    { write: (line: string) => io.err((JSON.parse(line) as { msg?: string }).msg ?? line) },
+  );
 }

@@ -1,6 +1,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
 
 /** The package root: `src/` runs under tsx, `dist/src/` once built; both sit below it. */
 const PACKAGE_ROOT = fileURLToPath(
@@ -85,6 +86,11 @@ export interface Config {
   readonly cacheMemoryBytes: number;
   /** REDIS_URL: shared cache across replicas; unset runs on the in-process tier alone. */
   readonly redisUrl: string | undefined;
+  /**
+   * REDIS_KEY_PREFIX: put before every key this service writes, so one Redis can be shared
+   * with other applications; bump its version when the stored value's format changes.
+   */
+  readonly redisKeyPrefix: string;
   /** REDIS_TIMEOUT_MS: a Redis command slower than this counts as a miss, not a wait. */
   readonly redisTimeoutMs: number;
   /** CACHE_TTL_SECONDS: lifetime of a cached result in Redis and in memory; 0 = no expiry. */
@@ -92,11 +98,6 @@ export interface Config {
 
   /** SHUTDOWN_GRACE_MS: on SIGTERM, longest wait for in-flight requests before exit. */
   readonly shutdownGraceMs: number;
-}
-
-/** A setting that cannot be used; `main.ts` prints its message and exits non-zero. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -175,6 +176,7 @@ export function loadConfig(env: Env): Config {
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1),
     cacheMemoryBytes: int(env, 'CACHE_MEMORY_BYTES', 64 * 1024 * 1024, 0),
     redisUrl: str(env, 'REDIS_URL'),
+    redisKeyPrefix: str(env, 'REDIS_KEY_PREFIX') ?? 'sentiment:v1:',
     redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 100, 1),
     cacheTtlSeconds: int(env, 'CACHE_TTL_SECONDS', 60, 0),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),

@@ -1,67 +1,163 @@
 /**
- * The error catalogue: every failure the service reports on purpose, each with a stable code
- * and the HTTP status it maps to. Imports nothing from src/ so every layer can throw these;
- * only `http/error-handler.ts` turns them into responses.
+ * The error catalogue: every failure the service reports on purpose, as one table of stable
+ * code → HTTP status → message (as fastify's `lib/errors.js` is one `createError` table).
+ * The code is what a client reads as `type` in the response's `detail`; the README's error
+ * tables list every code here, and a test keeps the two equal. Imports nothing from src/, so
+ * every layer can throw these; only `http/error-handler.ts` turns them into responses, with
+ * the status the error carries.
+ */
+export const ERROR_CATALOGUE = {
+  // Request bodies: pydantic v2's type codes and messages, so FastAPI clients read them as theirs.
+  missing: { status: 422, message: 'Field required' },
+  extra_forbidden: { status: 422, message: 'Extra inputs are not permitted' },
+  list_type: { status: 422, message: 'Input should be a valid list' },
+  string_type: { status: 422, message: 'Input should be a valid string' },
+  model_attributes_type: {
+    status: 422,
+    message: 'Input should be a valid dictionary or object to extract fields from',
+  },
+  value_error: { status: 422, message: 'Input is not valid' },
+  json_invalid: { status: 422, message: 'JSON decode error' },
+  too_long: { status: 413, message: 'List should have fewer items' },
+  string_too_long: { status: 413, message: 'String should have fewer characters' },
+  body_too_large: { status: 413, message: 'Request body is too large' },
+  unsupported_media_type: { status: 415, message: 'Unsupported media type; send application/json' },
+  bad_request: { status: 400, message: 'Bad request' },
+  // Routing: Starlette's string details.
+  not_found: { status: 404, message: 'Not Found' },
+  method_not_allowed: { status: 405, message: 'Method Not Allowed' },
+  // The engine.
+  overloaded: {
+    status: 429,
+    message: 'The server is at capacity; retry after the Retry-After delay.',
+  },
+  shutting_down: {
+    status: 503,
+    message: 'The server is shutting down; retry on another replica.',
+  },
+  timeout: { status: 504, message: 'The request did not complete in time.' },
+  /** The client went away before its answer; nobody reads this one, it is counted and dropped. */
+  aborted: { status: 499, message: 'The client closed the request.' },
+  model_failed: { status: 500, message: 'The model failed on this batch.' },
+  internal_error: { status: 500, message: 'Internal Server Error' },
+  // Start-up and the CLI (never answered over HTTP: main.ts prints the message and exits).
+  config_invalid: { status: 500, message: 'A setting cannot be used.' },
+  model_load_error: { status: 500, message: 'The model folder cannot be served.' },
+  model_supply_error: { status: 500, message: 'The model could not be pulled or converted.' },
+} as const satisfies Record<string, { readonly status: number; readonly message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The catalogue's HTTP status for a code. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CATALOGUE[code].status;
+}
+
+/**
+ * A failure the service reports on purpose. Its code, and so its status, come from the
+ * catalogue; the message defaults to the catalogue's and may say more about this case.
  */
 export class AppError extends Error {
+  /** HTTP status the error handler answers with (the catalogue's, for this code). */
+  readonly status: number;
+  /** Response headers the answer must carry (Retry-After, Allow). */
+  readonly headers: Readonly<Record<string, string>>;
+
   constructor(
     /** Stable, machine-readable code; appears as `type` in the response `detail`. */
-    readonly code: string,
-    /** HTTP status the error handler answers with. */
-    readonly status: number,
-    message: string,
-    options?: ErrorOptions,
+    readonly code: ErrorCode,
+    message: string = ERROR_CATALOGUE[code].message,
+    options?: ErrorOptions & { headers?: Record<string, string> },
   ) {
     super(message, options);
     this.name = new.target.name;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.headers = options?.headers ?? {};
   }
 }
 
 /** The model folder is missing a file or holds something we cannot serve. Fatal at start-up. */
 export class ModelLoadError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
-    super('model_load_error', 500, message, options);
+    super('model_load_error', message, options);
   }
 }
 
 /** A forward pass failed; every request in the batch gets this. */
-export class ModelFailed extends AppError {
+export class ModelFailedError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
-    super('model_failed', 500, message, options);
+    super('model_failed', message, options);
   }
 }
 
 /** The queue of texts waiting for the model is full; the client should retry shortly. */
-export class Overloaded extends AppError {
+export class OverloadedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super('overloaded', 429, 'The server is at capacity; retry after the Retry-After delay.');
+    super('overloaded', undefined, { headers: { 'retry-after': String(retryAfterSeconds) } });
   }
 }
 
 /** The process is draining for shutdown and takes no new work. */
-export class ShuttingDown extends AppError {
+export class ShuttingDownError extends AppError {
   constructor(readonly retryAfterSeconds = 1) {
-    super('shutting_down', 503, 'The server is shutting down; retry on another replica.');
+    super('shutting_down', undefined, { headers: { 'retry-after': String(retryAfterSeconds) } });
   }
 }
 
 /** The request outlived REQUEST_TIMEOUT_MS; its queued work was dropped. */
-export class RequestTimedOut extends AppError {
+export class RequestTimeoutError extends AppError {
   constructor(timeoutMs: number) {
-    super('timeout', 504, `The request did not complete within ${timeoutMs} ms.`);
+    super('timeout', `The request did not complete within ${timeoutMs} ms.`);
   }
 }
 
 /** The client went away before its result was computed; nobody reads this error. */
-export class RequestAborted extends AppError {
+export class RequestAbortedError extends AppError {
   constructor() {
-    super('aborted', 499, 'The client closed the request.');
+    super('aborted');
   }
 }
 
 /** A problem with the Hub download or conversion of a model, worded for the user. */
 export class ModelSupplyError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
-    super('model_supply_error', 500, message, options);
+    super('model_supply_error', message, options);
+  }
+}
+
+/** A setting that cannot be used; `main.ts` prints its message and exits 2. */
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('config_invalid', message);
+  }
+}
+
+/** The body is not valid JSON: FastAPI answers 422 `json_invalid` with the failing position. */
+export class JsonInvalidError extends AppError {
+  readonly position: number;
+  constructor(
+    readonly reason: string,
+    bodyLength: number,
+  ) {
+    super('json_invalid');
+    const match = /position (\d+)/.exec(reason);
+    this.position = match ? Number(match[1]) : bodyLength;
+  }
+}
+
+/** A body in a media type other than JSON. */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(readonly contentType: string) {
+    super(
+      'unsupported_media_type',
+      `Unsupported media type '${contentType}'; send application/json`,
+    );
+  }
+}
+
+/** A path that exists, asked with a method it does not serve. */
+export class MethodNotAllowedError extends AppError {
+  constructor(readonly allow: readonly string[]) {
+    super('method_not_allowed', undefined, { headers: { allow: allow.join(', ') } });
   }
 }

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
+import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { buildApp } from './app.js';
 import { runCommand } from './cli.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { startEngine } from './engine/engine.js';
-import { AppError } from './errors.js';
-import { Metrics } from './metrics.js';
-import { resolveModel } from './model/resolve.js';
+import { loadConfig, type Config } from './config.js';
+import { AppError, ConfigError } from './errors.js';
+import { startService } from './service.js';
 
 const PRODUCTION_HINT =
   'to serve the production model set MODEL_ID=winegarj/distilbert-base-uncased-finetuned-sst2 (pulled and converted on first start) or MODEL_DIR=<folder>';
@@ -34,24 +32,12 @@ async function main(): Promise<void> {
   await serve(config);
 }
 
-/** config → model → engine → app → listen; SIGTERM drains. */
+/** startService → listen; SIGTERM and SIGINT drain (close-with-grace bounds the drain). */
 async function serve(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel });
-
-  const model = await resolveModel(config, (line) => log.info(line));
-  const metrics = new Metrics();
-  const engine = await startEngine(config, model, metrics, (state, detail) =>
-    state === 'up'
-      ? log.info(`redis cache up: ${detail}`)
-      : log.warn(`redis cache down (serving without it): ${detail}`),
-  );
-  const app = await buildApp(config, {
-    classifier: engine.classifier,
-    labels: engine.labels,
-    metrics,
-    logger: log,
-  });
-  await app.listen({ host: config.host, port: config.port });
+  const service = await startService(config, log);
+  const { model, engine } = service;
+  await service.app.listen({ host: config.host, port: config.port });
   log.info(
     {
       model: model.files.dir,
@@ -65,26 +51,26 @@ async function serve(config: Config): Promise<void> {
     `serving ${model.source} (${model.files.dtype})${model.bundled ? `; ${PRODUCTION_HINT}` : ''}`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: draining in-flight requests (up to ${config.shutdownGraceMs} ms)`);
-    const deadline = setTimeout(
-      () => fail(`shutdown took longer than ${config.shutdownGraceMs} ms; exiting`, 1),
-      config.shutdownGraceMs,
-    );
-    deadline.unref();
-    // Fastify stops accepting connections, answers new requests on open ones with 503, and
-    // waits for in-flight requests; the engine then finishes whatever is still queued.
-    await app.close();
-    await engine.drain();
-    await engine.close();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // On a signal: Fastify stops accepting connections, answers requests in flight, then the
+  // engine finishes whatever is still queued (service.close). Past SHUTDOWN_GRACE_MS the
+  // process exits 1; an uncaught error closes the same way, then exits 1.
+  closeWithGrace(
+    {
+      delay: config.shutdownGraceMs,
+      logger: { error: (message: unknown) => log.error(message) },
+      onTimeout: (delay) =>
+        process.stderr.write(`sentiment-api: shutdown took longer than ${delay} ms; exiting\n`),
+    },
+    async ({ signal, err }) => {
+      if (err) log.error({ err }, 'uncaught error; closing');
+      else
+        log.info(
+          `${signal ?? 'exit'}: draining in-flight requests (up to ${config.shutdownGraceMs} ms)`,
+        );
+      await service.close();
+      log.info('stopped');
+    },
+  );
 }
 
 function fail(message: string, code: number): never {
@@ -93,7 +79,7 @@ function fail(message: string, code: number): never {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof AppError || error instanceof ConfigError) fail(error.message, 1);
+  if (error instanceof AppError) fail(error.message, 1);
   if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE')
     fail(`port already in use: ${(error as Error).message}`, 1);
   process.stderr.write(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 
 test('defaults: the seed port, in-process cache only, 60 s TTL, fp32', () => {
   const config = loadConfig({});

@@ -1,46 +1,30 @@
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config.js';
-import { startEngine, type Engine } from '../src/engine/engine.js';
-import { Metrics } from '../src/metrics.js';
-import { resolveModel } from '../src/model/resolve.js';
+import type { TestContext } from 'node:test';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.js';
+import type { Metrics } from '../src/metrics.js';
+import { startService, type Service } from '../src/service.js';
 
-/** A running app on the real engine (real ONNX Runtime workers) and how to stop it. */
-export interface TestApp {
-  readonly app: FastifyInstance;
-  readonly engine: Engine;
-  readonly metrics: Metrics;
-  readonly config: Config;
-  close(): Promise<void>;
-}
+/** A running service on the real engine (real ONNX Runtime workers), as main.ts starts it. */
+export type TestApp = Service;
 
 /**
- * Builds the app as main.ts does, from environment-style settings (the bundled model unless
- * MODEL_DIR is given), with one small worker by default so test files stay light.
+ * Starts the service from environment-style settings (the bundled model unless MODEL_DIR is
+ * given), with one small worker by default so test files stay light, through the same
+ * composition root as main.ts. For a suite: `before` starts it, `after(() => t.close())`.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const config = loadConfig({ INFERENCE_WORKERS: '1', LOG_LEVEL: 'silent', ...env });
-  const model = await resolveModel(config);
-  const metrics = new Metrics();
-  const engine = await startEngine(config, model, metrics, () => undefined);
-  const app = await buildApp(config, {
-    classifier: engine.classifier,
-    labels: engine.labels,
-    metrics,
-    logger: false,
-  });
-  await app.ready();
-  return {
-    app,
-    engine,
-    metrics,
-    config,
-    async close() {
-      await app.close();
-      await engine.drain();
-      await engine.close();
-    },
-  };
+  return startService(config, pino({ level: config.logLevel }));
+}
+
+/**
+ * fastify/demo's `build(t)`: a service for one test, closed when the test ends, so a test
+ * body needs no try/finally of its own.
+ */
+export async function build(t: TestContext, env: Record<string, string> = {}): Promise<TestApp> {
+  const service = await startTestApp(env);
+  t.after(() => service.close());
+  return service;
 }
 
 /** The value of a counter (summed over labels matching `labels`) in the app's registry. */

@@ -35,6 +35,15 @@ export function cacheKey(modelFingerprint: string, text: string): string {
     .digest('base64url');
 }
 
+/** What the classifier reads results from and writes them to, whatever the tiers behind it. */
+export interface ResultCache {
+  /** Scores for each text, or undefined where the cache has none. Never rejects. */
+  getMany(texts: readonly string[]): Promise<(Scores | undefined)[]>;
+  /** Stores fresh results in the background; never awaited by a response. */
+  setMany(entries: readonly (readonly [string, Scores])[]): void;
+  close(): Promise<void>;
+}
+
 /**
  * The two tiers in front of the model: the in-process LRU first, then Redis, whose hits are
  * copied into memory. Callers speak in texts. The memory tier belongs to one model for the
@@ -42,7 +51,7 @@ export function cacheKey(modelFingerprint: string, text: string): string {
  * is shared across replicas and model versions, so its key is `cacheKey(fingerprint, text)`.
  * Writes go to both tiers and are never awaited by a response.
  */
-export class TieredCache {
+export class TieredCache implements ResultCache {
   /** Redis writes waiting for the end of this turn of the event loop. */
   private redisWrites: (readonly [string, Scores])[] = [];
 

@@ -1,4 +1,9 @@
-import { ModelFailed, Overloaded, RequestAborted, ShuttingDown } from '../errors.js';
+import {
+  ModelFailedError,
+  OverloadedError,
+  RequestAbortedError,
+  ShuttingDownError,
+} from '../errors.js';
 import { assembleBatch, type GraphKind, type TokenBatch } from '../model/token-batch.js';
 
 /** Knobs of the dynamic batcher; defaults and reasons in config.ts. */
@@ -25,6 +30,17 @@ export interface BatchRunner {
   close(): Promise<void>;
 }
 
+/** Room for one request's texts in the queue, held while they are tokenized. */
+export interface QueueReservation {
+  /** Queues the texts (at most as many as reserved); once. */
+  submit(
+    sequences: readonly (readonly number[])[],
+    signals?: readonly AbortSignal[],
+  ): Promise<Float32Array>[];
+  /** Gives the room back unused (tokenization failed); a no-op after submit. */
+  release(): void;
+}
+
 /** Observations the batcher reports; metrics.ts implements them. */
 export interface BatcherObserver {
   /** One forward pass: texts, tokens computed (padding included), real tokens, times. */
@@ -49,7 +65,7 @@ interface Item {
 
 /**
  * The one owner of the queue of texts waiting for the model (as TEI's `core/src/queue.rs`),
- * with two operations: `submit` appends a request's items, and the pump cuts the next batch
+ * with two operations: `reserve` + `submit` append a request's items, and the pump cuts the next batch
  * whenever a worker is free. A batch is cut by a token budget (rows × padded length) and an
  * item count, and grouped around the oldest item by length so little of it is padding.
  */
@@ -60,6 +76,9 @@ export class Batcher {
   /** When a worker last came free. */
   private freedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** Room held by callers that are still tokenizing (see reserve). */
+  private reserved = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly runner: BatchRunner,
@@ -73,18 +92,60 @@ export class Batcher {
   }
 
   /**
-   * Queues every sequence of one request at once, or none of them: a request that would push
-   * the queue past its bound is refused with Overloaded before anything is queued.
+   * Holds room in the queue for `count` texts, or refuses at once: ShuttingDownError while
+   * draining, OverloadedError when they would push the queue past its bound. The one check
+   * of room: a caller reserves before it tokenizes, so a refusal costs nothing, and what it
+   * then submits always fits.
+   */
+  reserve(count: number): QueueReservation {
+    if (this.closed) throw new ShuttingDownError();
+    if (this.queue.length + this.reserved + count > this.options.maxQueued) {
+      throw new OverloadedError(1);
+    }
+    this.reserved += count;
+    let open = true;
+    const release = (): void => {
+      if (!open) return;
+      open = false;
+      this.reserved -= count;
+      this.notifyIfIdle();
+    };
+    return {
+      submit: (sequences, signals) => {
+        if (!open) throw new Error('a queue reservation is used once');
+        if (sequences.length > count) throw new Error('more sequences than were reserved');
+        release();
+        return this.enqueue(sequences, signals);
+      },
+      release,
+    };
+  }
+
+  /**
+   * Queues every sequence of one request at once, or none of them (reserve, then submit).
    * Resolves each to its row of logits; an aborted signal drops the item before it runs.
    */
   submit(
     sequences: readonly (readonly number[])[],
     signals?: readonly AbortSignal[],
   ): Promise<Float32Array>[] {
-    if (this.closed) throw new ShuttingDown();
-    if (this.queue.length + sequences.length > this.options.maxQueued) {
-      throw new Overloaded(1);
-    }
+    return this.reserve(sequences.length).submit(sequences, signals);
+  }
+
+  /**
+   * Refuses new work; queued and reserved items still run. Resolves when the queue, the
+   * reservations and the workers are all idle.
+   */
+  async drain(): Promise<void> {
+    this.closed = true;
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private enqueue(
+    sequences: readonly (readonly number[])[],
+    signals: readonly AbortSignal[] | undefined,
+  ): Promise<Float32Array>[] {
     const now = performance.now();
     const results = sequences.map(
       (ids, index) =>
@@ -97,24 +158,22 @@ export class Batcher {
     return results;
   }
 
-  /** Throws ShuttingDown while draining, Overloaded when `count` more items would not fit. */
-  assertRoom(count: number): void {
-    if (this.closed) throw new ShuttingDown();
-    if (this.queue.length + count > this.options.maxQueued) throw new Overloaded(1);
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.busy === 0 && this.reserved === 0;
   }
 
-  /** Refuses new work; queued items still run. Resolves when the queue and workers are idle. */
-  async drain(): Promise<void> {
-    this.closed = true;
-    while (this.queue.length > 0 || this.busy > 0) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  private notifyIfIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private pump(): void {
     while (this.busy < this.runner.slots) {
       this.dropAbandoned();
-      if (this.queue.length === 0) return;
+      if (this.queue.length === 0) {
+        this.notifyIfIdle();
+        return;
+      }
       const wait = this.waitForCompany();
       if (wait > 0) {
         this.timer ??= setTimeout(() => {
@@ -145,7 +204,7 @@ export class Batcher {
     for (const item of this.queue) {
       if (item.signal?.aborted) {
         dropped++;
-        item.reject(new RequestAborted());
+        item.reject(new RequestAbortedError());
       } else {
         kept.push(item);
       }
@@ -230,9 +289,9 @@ export class Batcher {
       .catch((error: unknown) => {
         // Every request in a failed batch gets the same error; none is left waiting.
         const failure =
-          error instanceof ModelFailed
+          error instanceof ModelFailedError
             ? error
-            : new ModelFailed(String((error as Error)?.message ?? error), { cause: error });
+            : new ModelFailedError(String((error as Error)?.message ?? error), { cause: error });
         for (const item of items) item.reject(failure);
       })
       .finally(() => {

@@ -1,13 +1,27 @@
-import { RequestAborted, RequestTimedOut } from '../errors.js';
-import type { Scores, TieredCache } from '../cache/cache.js';
+import { RequestAbortedError, RequestTimeoutError } from '../errors.js';
+import type { ResultCache, Scores } from '../cache/cache.js';
 import type { Batcher } from './batcher.js';
 import { softmax } from './softmax.js';
 import type { ModelTokenizer } from './tokenizer.js';
 
-/** The scores of one request's texts, and how many of them came from the cache. */
+/** One class and its probability. */
+export interface LabelScore {
+  readonly label: string;
+  readonly score: number;
+}
+
+/**
+ * The predictions for one request's texts, in input order (each every class in class-id
+ * order), and how many of the texts came from the cache.
+ */
 export interface Classification {
-  readonly scores: readonly Scores[];
+  readonly predictions: readonly (readonly LabelScore[])[];
   readonly cacheHits: number;
+}
+
+/** What the HTTP layer and the CLI call: texts in, labelled predictions out. */
+export interface TextClassifier {
+  classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification>;
 }
 
 /** Observations of the classifier; metrics.ts implements them. */
@@ -34,27 +48,29 @@ export type OnAbandon = (listener: () => void) => void;
  * The path of one request's texts: cache → coalesce → tokenize → batch → softmax → cache.
  * Knows nothing of HTTP; a caller gone or a timeout drops the request's queued work.
  */
-export class Classifier {
+export class Classifier implements TextClassifier {
   private readonly inFlight = new Map<string, InFlight>();
 
   constructor(
     private readonly tokenizer: ModelTokenizer,
     private readonly batcher: Batcher,
-    private readonly cache: TieredCache,
+    private readonly cache: ResultCache,
+    /** Class labels in class-id order (the model's `id2label`), applied here and only here. */
+    private readonly labels: readonly string[],
     private readonly timeoutMs: number,
     private readonly observer?: ClassifierObserver,
   ) {}
 
   async classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification> {
-    if (texts.length === 0) return { scores: [], cacheHits: 0 };
+    if (texts.length === 0) return { predictions: [], cacheHits: 0 };
     const cached = await this.cache.getMany(texts);
     let cacheHits = 0;
     for (const scores of cached) if (scores !== undefined) cacheHits++;
-    if (cacheHits === texts.length) return { scores: cached as Scores[], cacheHits };
+    if (cacheHits === texts.length) return this.labelled(cached as Scores[], cacheHits);
 
     // One computation per distinct missing text: a text repeated in a body, or already being
     // computed for another request, runs once. Queue the new ones first: if the queue is
-    // full this throws Overloaded before the request has joined anything.
+    // full this throws OverloadedError before the request has joined anything.
     const joined = new Map<string, InFlight>();
     const fresh = new Set<string>();
     texts.forEach((text, index) => {
@@ -80,7 +96,7 @@ export class Classifier {
         if (settled) return;
         settled = true;
         for (const entry of joined.values()) if (--entry.waiters === 0) entry.controller.abort();
-        reject(timedOut ? new RequestTimedOut(this.timeoutMs) : new RequestAborted());
+        reject(timedOut ? new RequestTimeoutError(this.timeoutMs) : new RequestAbortedError());
       };
     });
     const timer = setTimeout(() => {
@@ -95,30 +111,45 @@ export class Classifier {
         ),
         abandoned,
       ]);
-      return { scores, cacheHits };
+      return this.labelled(scores, cacheHits);
     } finally {
       settled = true;
       clearTimeout(timer);
     }
   }
 
+  private labelled(scores: readonly Scores[], cacheHits: number): Classification {
+    const { labels } = this;
+    return {
+      predictions: scores.map((row) =>
+        labels.map((label, id) => ({ label, score: row[id] as number })),
+      ),
+      cacheHits,
+    };
+  }
+
   /**
    * Registers the texts nobody is computing yet as in flight (so requests arriving meanwhile
    * join them), then tokenizes them without holding the event loop and queues them, each
-   * with its own abort. Throws Overloaded at once when the queue has no room for them.
+   * with its own abort. Throws OverloadedError at once when the queue has no room for them:
+   * the room is reserved before tokenizing, so what is tokenized is always queued.
    */
   private compute(fresh: ReadonlySet<string>): Map<string, InFlight> {
     const started = new Map<string, InFlight>();
     if (fresh.size === 0) return started;
-    this.batcher.assertRoom(fresh.size);
+    const room = this.batcher.reserve(fresh.size);
     const keys = [...fresh];
     const controllers = keys.map(() => new AbortController());
-    // If the queue filled up while we tokenized, submit throws and every text rejects with it.
-    const queued = this.tokenizer.encodeAll(keys).then((sequences) =>
-      this.batcher.submit(
-        sequences,
-        controllers.map((controller) => controller.signal),
-      ),
+    const queued = this.tokenizer.encodeAll(keys).then(
+      (sequences) =>
+        room.submit(
+          sequences,
+          controllers.map((controller) => controller.signal),
+        ),
+      (error: unknown) => {
+        room.release();
+        throw error;
+      },
     );
     this.observer?.computed(fresh.size);
     keys.forEach((key, index) => {

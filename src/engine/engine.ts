@@ -1,56 +1,36 @@
 import type { Config } from '../config.js';
-import { TieredCache, type CacheObserver } from '../cache/cache.js';
-import { MemoryCache } from '../cache/memory.js';
-import { RedisCache, type StateLogger } from '../cache/redis.js';
-import type { ModelConfig, ModelFiles } from '../model/model-files.js';
+import type { ResultCache } from '../cache/cache.js';
+import type { ResolvedModel } from '../model/resolve.js';
 import { Batcher, type BatcherObserver } from './batcher.js';
 import { Classifier, type ClassifierObserver } from './classifier.js';
 import { InferencePool } from './inference-pool.js';
-import { ModelTokenizer } from './tokenizer.js';
+import type { ModelTokenizer } from './tokenizer.js';
 
-/** A model folder checked and read, ready to serve. */
-export interface ServableModel {
-  readonly files: ModelFiles;
-  readonly config: ModelConfig;
-  /** Identifies the model's outputs in cache keys (model/fingerprint.ts). */
-  readonly fingerprint: string;
-}
-
-/** The running engine: what the HTTP layer calls, and how main.ts stops it. */
+/** The running engine: what the HTTP layer calls, and how the service stops it. */
 export interface Engine {
   readonly classifier: Classifier;
-  readonly labels: readonly string[];
   readonly batcher: Batcher;
   /** The ONNX file the workers run (the packed variant when there is one and packing is on). */
   readonly onnxPath: string;
   /** Refuses new work and waits for queued texts to finish. */
   drain(): Promise<void>;
-  /** Stops the workers and closes the cache connections. */
+  /** Stops the workers. The cache is the caller's: it opened it. */
   close(): Promise<void>;
 }
 
-export type EngineObserver = BatcherObserver & ClassifierObserver & CacheObserver;
+export type EngineObserver = BatcherObserver & ClassifierObserver;
 
-/** An observer that records nothing: for one-shot use such as `sentiment-api predict`. */
-export const SILENT_OBSERVER: EngineObserver = {
-  batch: () => undefined,
-  dropped: () => undefined,
-  queueDepth: () => undefined,
-  coalesced: () => undefined,
-  computed: () => undefined,
-  hits: () => undefined,
-  misses: () => undefined,
-  error: () => undefined,
-};
+/** What the engine runs on, built by the composition root (service.ts). */
+export interface EngineParts {
+  readonly model: ResolvedModel;
+  readonly tokenizer: ModelTokenizer;
+  readonly cache: ResultCache;
+  readonly observer: EngineObserver;
+}
 
-/** Starts the inference workers and the cache tiers for one model. */
-export async function startEngine(
-  config: Config,
-  model: ServableModel,
-  observer: EngineObserver,
-  logRedisState: StateLogger,
-): Promise<Engine> {
-  const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
+/** Starts the inference workers for one model and puts the classifier in front of them. */
+export async function startEngine(config: Config, parts: EngineParts): Promise<Engine> {
+  const { model, tokenizer, cache, observer } = parts;
   const onnxPath = (config.batchPacking && model.files.packedOnnxPath) || model.files.onnxPath;
   const pool = await InferencePool.start({
     onnxPath,
@@ -69,33 +49,19 @@ export async function startEngine(
     },
     observer,
   );
-  const memory =
-    config.cacheMemoryBytes > 0
-      ? new MemoryCache(config.cacheMemoryBytes, config.cacheTtlSeconds, observer)
-      : undefined;
-  const redis = config.redisUrl
-    ? new RedisCache(
-        {
-          url: config.redisUrl,
-          ttlSeconds: config.cacheTtlSeconds,
-          commandTimeoutMs: config.redisTimeoutMs,
-          keyPrefix: 'sentiment:v1:',
-        },
-        logRedisState,
-        observer,
-      )
-    : undefined;
-  // Truncation length is preprocessing that changes scores: part of every shared cache key.
-  const cache = new TieredCache(memory, redis, `${model.fingerprint}:max${tokenizer.maxLength}`);
-  const classifier = new Classifier(tokenizer, batcher, cache, config.requestTimeoutMs, observer);
+  const classifier = new Classifier(
+    tokenizer,
+    batcher,
+    cache,
+    model.config.labels,
+    config.requestTimeoutMs,
+    observer,
+  );
   return {
     classifier,
-    labels: model.config.labels,
     batcher,
     onnxPath,
     drain: () => batcher.drain(),
-    close: async () => {
-      await Promise.all([pool.close(), cache.close()]);
-    },
+    close: () => pool.close(),
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BodyNotJson, UnsupportedMediaType } from './http-errors.js';
+import { JsonInvalidError, UnsupportedMediaTypeError } from '../errors.js';
 
 /**
  * JSON bodies, parsed by us rather than Fastify's default parser so that a syntax error
@@ -17,7 +17,7 @@ export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): vo
     try {
       done(null, JSON.parse(body));
     } catch (error) {
-      done(new BodyNotJson((error as Error).message, body.length));
+      done(new JsonInvalidError((error as Error).message, body.length));
     }
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -34,6 +34,6 @@ export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): vo
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const type = request.headers['content-type'];
     if (type === undefined || type === '') return parseJson(request, body as string, done);
-    done(new UnsupportedMediaType(type));
+    done(new UnsupportedMediaTypeError(type));
   });
 }

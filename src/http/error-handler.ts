@@ -1,10 +1,22 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, Overloaded, ShuttingDown } from '../errors.js';
-import { BodyNotJson, MethodNotAllowed, UnsupportedMediaType } from './http-errors.js';
+import {
+  AppError,
+  ERROR_CATALOGUE,
+  JsonInvalidError,
+  MethodNotAllowedError,
+  UnsupportedMediaTypeError,
+  type ErrorCode,
+} from '../errors.js';
 import type { ErrorItem } from './schemas.js';
 import { validationDetail, type AjvError } from './validation.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/** Fastify's own errors that are client mistakes, as codes of the catalogue. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+};
 
 function send(reply: FastifyReply, status: number, detail: ErrorItem[] | string): FastifyReply {
   return reply.code(status).type('application/json').send({ detail });
@@ -12,8 +24,10 @@ function send(reply: FastifyReply, status: number, detail: ErrorItem[] | string)
 
 /**
  * The one place where errors become HTTP responses (as fastify's lib/errors.js catalogue and
- * TEI's single `From<&ErrorType> for StatusCode`). Client mistakes get FastAPI's `detail`
- * shape and a 4xx; only our own failures are 5xx, and only unknown ones are logged as errors.
+ * TEI's single `From<&ErrorType> for StatusCode`). The status is the one the error carries
+ * (errors.ts); this file only chooses the body. Client mistakes get FastAPI's `detail` shape
+ * and a 4xx; only our own failures are 5xx, and only unknown ones are logged as errors, with
+ * nothing of them in the answer.
  */
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -21,24 +35,9 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
       const { status, detail } = validationDetail(error.validation as unknown as AjvError[]);
       return send(reply, status, detail);
     }
-    if (error instanceof BodyNotJson) {
-      return send(reply, 422, [
-        {
-          type: 'json_invalid',
-          loc: ['body', error.position],
-          msg: 'JSON decode error',
-          input: {},
-          ctx: { error: error.reason },
-        },
-      ]);
-    }
-    if (error instanceof UnsupportedMediaType || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return send(reply, 415, [
-        { type: 'unsupported_media_type', loc: ['header', 'content-type'], msg: error.message },
-      ]);
-    }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return send(reply, 413, [
+    const fastifyCode = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (fastifyCode === 'body_too_large') {
+      return send(reply, ERROR_CATALOGUE.body_too_large.status, [
         {
           type: 'body_too_large',
           loc: ['body'],
@@ -47,34 +46,49 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
         },
       ]);
     }
-    if (error instanceof MethodNotAllowed) {
-      return reply
-        .code(405)
-        .header('allow', error.allow.join(', '))
-        .send({ detail: error.message });
-    }
-    if (error instanceof Overloaded || error instanceof ShuttingDown) {
-      reply.header('retry-after', String(error.retryAfterSeconds));
+    if (fastifyCode === 'unsupported_media_type') {
+      return send(reply, ERROR_CATALOGUE.unsupported_media_type.status, [
+        { type: 'unsupported_media_type', loc: ['header', 'content-type'], msg: error.message },
+      ]);
     }
     if (error instanceof AppError) {
+      reply.headers(error.headers);
+      if (error instanceof JsonInvalidError) {
+        return send(reply, error.status, [
+          {
+            type: error.code,
+            loc: ['body', error.position],
+            msg: error.message,
+            input: {},
+            ctx: { error: error.reason },
+          },
+        ]);
+      }
+      if (error instanceof UnsupportedMediaTypeError) {
+        return send(reply, error.status, [
+          { type: error.code, loc: ['header', 'content-type'], msg: error.message },
+        ]);
+      }
+      // Starlette answers routing errors with a plain string detail.
+      if (error instanceof MethodNotAllowedError) return send(reply, error.status, error.message);
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       return send(reply, error.status, [{ type: error.code, loc: [], msg: error.message }]);
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
-      return send(reply, status, [
-        { type: (error.code ?? 'bad_request').toLowerCase(), loc: [], msg: error.message },
-      ]);
+      return send(reply, status, [{ type: 'bad_request', loc: [], msg: error.message }]);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return send(reply, 500, [{ type: 'internal_error', loc: [], msg: 'Internal Server Error' }]);
+    return send(reply, ERROR_CATALOGUE.internal_error.status, [
+      { type: 'internal_error', loc: [], msg: ERROR_CATALOGUE.internal_error.message },
+    ]);
   });
 
   // Unknown path → 404; known path, wrong method → 405 with Allow (as Starlette does).
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     const allow = METHODS.filter((method) => app.hasRoute({ url, method }));
-    if (allow.length > 0) throw new MethodNotAllowed(allow);
-    return reply.code(404).send({ detail: 'Not Found' });
+    if (allow.length > 0) throw new MethodNotAllowedError(allow);
+    return send(reply, ERROR_CATALOGUE.not_found.status, ERROR_CATALOGUE.not_found.message);
   });
 }

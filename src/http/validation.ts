@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import type { ErrorItem } from './schemas.js';
 
 /** The parts of an Ajv error (verbose mode) the translation reads. */
@@ -8,14 +9,16 @@ export interface AjvError {
   data?: unknown;
 }
 
-/** Errors past a configured size limit: answered 413 rather than 422. */
-const LIMIT_KEYWORDS = new Set(['maxItems', 'maxLength']);
-
-/** pydantic's type code and message for a value of the wrong JSON type, by the type expected. */
-const TYPE_ERRORS: Readonly<Record<string, { type: string; msg: string }>> = {
-  array: { type: 'list_type', msg: 'Input should be a valid list' },
-  string: { type: 'string_type', msg: 'Input should be a valid string' },
+/** pydantic's type code for a value of the wrong JSON type, by the type expected. */
+const TYPE_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  array: 'list_type',
+  string: 'string_type',
 };
+
+/** An item of `detail` whose message is the catalogue's for its code. */
+function item(type: ErrorCode, at: (string | number)[], input: unknown): ErrorItem {
+  return { type, loc: at, msg: ERROR_CATALOGUE[type].message, input };
+}
 
 /** JSON pointer → FastAPI `loc`: `/text/0` → ['body', 'text', 0]. */
 function loc(pointer: string, ...extra: (string | number)[]): (string | number)[] {
@@ -32,21 +35,11 @@ function translate(error: AjvError): ErrorItem {
   const { instancePath, keyword, params, data } = error;
   switch (keyword) {
     case 'required':
-      return {
-        type: 'missing',
-        loc: loc(instancePath, String(params.missingProperty)),
-        msg: 'Field required',
-        input: data,
-      };
+      return item('missing', loc(instancePath, String(params.missingProperty)), data);
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const input = (data as Record<string, unknown> | undefined)?.[key];
-      return {
-        type: 'extra_forbidden',
-        loc: loc(instancePath, key),
-        msg: 'Extra inputs are not permitted',
-        input,
-      };
+      return item('extra_forbidden', loc(instancePath, key), input);
     }
     case 'maxItems': {
       const count = Array.isArray(data) ? data.length : undefined;
@@ -66,26 +59,18 @@ function translate(error: AjvError): ErrorItem {
       };
     case 'type':
       if (instancePath === '') {
-        if (data === null || data === undefined)
-          return { type: 'missing', loc: ['body'], msg: 'Field required', input: null };
-        return {
-          type: 'model_attributes_type',
-          loc: ['body'],
-          msg: 'Input should be a valid dictionary or object to extract fields from',
-          input: data,
-        };
+        if (data === null || data === undefined) return item('missing', ['body'], null);
+        return item('model_attributes_type', ['body'], data);
       }
       {
         const expected = TYPE_ERRORS[String(params.type)];
-        if (expected) return { ...expected, loc: loc(instancePath), input: data };
+        if (expected) return item(expected, loc(instancePath), data);
       }
       break;
   }
   return {
-    type: keyword,
-    loc: loc(instancePath),
-    msg: `Input is not valid (${keyword})`,
-    input: data,
+    ...item('value_error', loc(instancePath), data),
+    msg: `${ERROR_CATALOGUE.value_error.message} (${keyword})`,
   };
 }
 
@@ -97,6 +82,7 @@ export function validationDetail(errors: readonly AjvError[]): {
   status: 413 | 422;
   detail: ErrorItem[];
 } {
-  const status = errors.every((error) => LIMIT_KEYWORDS.has(error.keyword)) ? 413 : 422;
-  return { status, detail: errors.map(translate) };
+  const detail = errors.map(translate);
+  const tooLarge = detail.every((d) => ERROR_CATALOGUE[d.type as ErrorCode].status === 413);
+  return { status: tooLarge ? 413 : 422, detail };
 }

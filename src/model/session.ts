@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { ModelFailed, ModelLoadError } from '../errors.js';
+import { ModelFailedError, ModelLoadError } from '../errors.js';
 import { PACKED_ATTENTION_GROUPS, type GraphKind, type TokenBatch } from './token-batch.js';
 
 /** How an ONNX Runtime session is set up; one per inference worker. */
@@ -75,17 +75,17 @@ export class ModelSession {
     return new ModelSession(session, kind);
   }
 
-  /** Logits `[rows, classes]`, row-major. Throws ModelFailed when the runtime does. */
+  /** Logits `[rows, classes]`, row-major. Throws ModelFailedError when the runtime does. */
   async run(batch: TokenBatch): Promise<Float32Array> {
     if (batch.kind !== this.kind) {
-      throw new ModelFailed(`a ${batch.kind} batch cannot run on a ${this.kind} graph`);
+      throw new ModelFailedError(`a ${batch.kind} batch cannot run on a ${this.kind} graph`);
     }
     const feeds = feedsFor(batch, this.session.inputNames.includes('token_type_ids'));
     try {
       const { logits } = await this.session.run(feeds, ['logits']);
       return (logits as ort.Tensor).data as Float32Array;
     } catch (error) {
-      throw new ModelFailed(`inference failed: ${(error as Error).message}`, { cause: error });
+      throw new ModelFailedError(`inference failed: ${(error as Error).message}`, { cause: error });
     }
   }
 

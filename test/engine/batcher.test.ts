@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Batcher, type BatchRunner } from '../../src/engine/batcher.js';
-import { ModelFailed, Overloaded, RequestAborted } from '../../src/errors.js';
+import { ModelFailedError, OverloadedError, RequestAbortedError } from '../../src/errors.js';
 import {
   batchBuffers,
   pack,
@@ -213,12 +213,12 @@ describe('Batcher', () => {
     );
   });
 
-  test('a full queue refuses the whole request with Overloaded and queues none of it', () => {
+  test('a full queue refuses the whole request with OverloadedError and queues none of it', () => {
     const runner = new FakeRunner(1);
     const batcher = new Batcher(runner, { ...options, maxQueued: 5 });
     batcher.submit([seq(1, 2)]); // dispatched at once, not queued
     batcher.submit([seq(2, 2), seq(3, 2), seq(4, 2)]);
-    assert.throws(() => batcher.submit([seq(5, 2), seq(6, 2), seq(7, 2)]), Overloaded);
+    assert.throws(() => batcher.submit([seq(5, 2), seq(6, 2), seq(7, 2)]), OverloadedError);
     assert.equal(batcher.depth, 3);
   });
 
@@ -231,7 +231,7 @@ describe('Batcher', () => {
     const [kept] = batcher.submit([seq(3, 2)]);
     controller.abort();
     runner.releaseAll();
-    await assert.rejects(dropped as Promise<Float32Array>, RequestAborted);
+    await assert.rejects(dropped as Promise<Float32Array>, RequestAbortedError);
     await tick();
     runner.releaseAll();
     assert.equal((await kept)?.[0], 3);
@@ -256,7 +256,7 @@ describe('Batcher', () => {
         ),
       ),
     );
-    assert.ok(errors[0] instanceof ModelFailed);
+    assert.ok(errors[0] instanceof ModelFailedError);
     assert.equal(errors[0], errors[1]);
   });
 

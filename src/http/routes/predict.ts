@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Classifier } from '../../engine/classifier.js';
+import type { TextClassifier } from '../../engine/classifier.js';
 import type { Metrics } from '../../metrics.js';
 import {
   ErrorBody,
@@ -11,16 +11,14 @@ import {
 
 /** What the predict route needs from the layers below. */
 export interface PredictDeps {
-  readonly classifier: Classifier;
-  /** Class labels in class-id order, from the model's config.json. */
-  readonly labels: readonly string[];
+  readonly classifier: TextClassifier;
   readonly limits: RequestLimits;
   readonly metrics: Metrics;
 }
 
 /** `POST /predict`: the seed's contract; the body is validated by the schema before we run. */
 export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
-  const { classifier, labels, metrics } = deps;
+  const { classifier, metrics } = deps;
   app.post<{ Body: PredictRequest }>(
     '/predict',
     {
@@ -42,17 +40,13 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
       const texts = request.body.text;
       metrics.texts.inc(texts.length);
       // The client closing its connection before the answer drops its queued work.
-      const { scores, cacheHits } = await classifier.classify(texts, (abandon) =>
+      const { predictions, cacheHits } = await classifier.classify(texts, (abandon) =>
         reply.raw.once('close', () => {
           if (!reply.raw.writableFinished) abandon();
         }),
       );
       reply.header('x-cache-hits', String(cacheHits));
-      return {
-        predictions: scores.map((row) =>
-          labels.map((label, id) => ({ label, score: row[id] as number })),
-        ),
-      };
+      return { predictions };
     },
   );
 }

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { openResultCache } from './cache/open-cache.js';
+import type { Config } from './config.js';
+import { startEngine, type Engine } from './engine/engine.js';
+import { ModelTokenizer } from './engine/tokenizer.js';
+import { Metrics } from './metrics.js';
+import { resolveModel, type ResolvedModel } from './model/resolve.js';
+
+/** The running pieces of one service, and the one way to stop them. */
+export interface Service {
+  readonly config: Config;
+  readonly model: ResolvedModel;
+  readonly metrics: Metrics;
+  readonly engine: Engine;
+  /** Built and ready, never listening: main.ts listens, tests `inject` or listen on port 0. */
+  readonly app: FastifyInstance;
+  /**
+   * Stops in the one safe order: HTTP first (no new requests; those in flight are answered),
+   * then the engine drains what it has queued, then the workers and the cache connections
+   * close. Idempotent: a second call waits for the first.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition root (used by main.ts, the CLI and the tests alike):
+ * config → model → tokenizer → cache → engine → app. Whatever started before a step that
+ * fails is stopped again, so a failed start leaves no worker or Redis connection behind.
+ */
+export async function startService(config: Config, log: Logger): Promise<Service> {
+  const model = await resolveModel(config, (line) => log.info(line));
+  const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
+  const metrics = new Metrics();
+  // Truncation length is preprocessing that changes scores: part of every shared cache key.
+  const cache = openResultCache(
+    config,
+    `${model.fingerprint}:max${tokenizer.maxLength}`,
+    metrics,
+    (state, detail) =>
+      state === 'up'
+        ? log.info(`redis cache up: ${detail}`)
+        : log.warn(`redis cache down (serving without it): ${detail}`),
+  );
+  let engine: Engine | undefined;
+  try {
+    engine = await startEngine(config, { model, tokenizer, cache, observer: metrics });
+    const app = await buildApp(config, {
+      classifier: engine.classifier,
+      metrics,
+      logger: log,
+    });
+    await app.ready();
+    let closing: Promise<void> | undefined;
+    const running = engine;
+    return {
+      config,
+      model,
+      metrics,
+      engine: running,
+      app,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await running.drain();
+          await running.close();
+          await cache.close();
+        })()),
+    };
+  } catch (error) {
+    await engine?.close();
+    await cache.close();
+    throw error;
+  }
+}
