@@ -1,13 +1,28 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import type { ModelDtype } from '../config.js';
+import { isCommitSha } from './commit-sha.js';
 
 /** The ONNX graph file for each dtype, named as transformers.js and Optimum name them. */
 export const ONNX_FILES: Readonly<Record<ModelDtype, string>> = {
   fp32: 'onnx/model.onnx',
   int8: 'onnx/model_quantized.onnx',
 };
+
+/** The weights `sentiment-api convert` reads when a repo has no ONNX graph. */
+export const SAFETENSORS_FILE = 'model.safetensors';
+
+/**
+ * The tokenizer files the engine can read (tokenizer.json, else vocab.txt, plus their
+ * settings); the Hub pull fetches those a repo has, the model generator writes them all.
+ */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.txt',
+  'special_tokens_map.json',
+] as const;
 
 /** The packed (padding-free) variants the converter writes beside them (convert/). */
 export const PACKED_ONNX_FILES: Readonly<Record<ModelDtype, string>> = {
@@ -37,7 +52,10 @@ export interface ModelFiles {
   /** The packed variant of the graph for the same dtype, when the folder has one. */
   readonly packedOnnxPath: string | undefined;
   readonly dtype: ModelDtype;
-  /** The commit the folder was pulled at (from its manifest), else undefined. */
+  /**
+   * The commit the folder was pulled at when it is a Hub cache snapshot
+   * (`…/snapshots/{commit}/`, ours or another tool's), else undefined.
+   */
   readonly revision: string | undefined;
 }
 
@@ -63,17 +81,12 @@ export function resolveModelFiles(dir: string, dtype: ModelDtype): ModelFiles {
   }
   const onnxPath = file(dir, ONNX_FILES[dtype]);
   if (!onnxPath) {
-    const hint = file(dir, 'model.safetensors')
+    const hint = file(dir, SAFETENSORS_FILE)
       ? `; run 'sentiment-api convert ${dir}${dtype === 'int8' ? ' --quantize int8' : ''}' to build it from model.safetensors`
       : '';
     throw new ModelLoadError(`model folder ${dir} has no ${ONNX_FILES[dtype]}${hint}`);
   }
-  const manifestPath = file(dir, 'manifest.json');
-  let revision: string | undefined;
-  if (manifestPath) {
-    const manifest = readJson(manifestPath) as { commit?: unknown };
-    if (typeof manifest.commit === 'string') revision = manifest.commit;
-  }
+  const revision = snapshotCommit(dir) ?? snapshotCommit(realpathSync(dir));
   return {
     dir,
     configPath,
@@ -85,6 +98,16 @@ export function resolveModelFiles(dir: string, dtype: ModelDtype): ModelFiles {
     dtype,
     revision,
   };
+}
+
+/**
+ * The commit of a Hub cache snapshot folder, read off its path as every Hub client names it:
+ * `{cache}/models--{org}--{name}/snapshots/{commit}`. Undefined for any other folder.
+ */
+function snapshotCommit(dir: string): string | undefined {
+  const path = resolve(dir);
+  const commit = basename(path);
+  return isCommitSha(commit) && basename(dirname(path)) === 'snapshots' ? commit : undefined;
 }
 
 /** Parses a JSON file, turning a syntax error into a ModelLoadError naming the file. */

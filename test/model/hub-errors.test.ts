@@ -63,7 +63,7 @@ describe('pullModel errors', () => {
       'repo_not_found',
       /acme\/nope/,
     );
-    assert.equal(existsSync(join(suite.cacheDir, 'acme--nope')), false);
+    assert.equal(existsSync(join(suite.cacheDir, 'models--acme--nope')), false);
   });
 
   test('unknown revision names the revision', async () => {
@@ -91,7 +91,7 @@ describe('pullModel errors', () => {
       suite.hub.requests.map((r) => r.path),
       ['/api/models/acme/empty/revision/main?blobs=true'],
     );
-    assert.equal(existsSync(join(suite.cacheDir, 'acme--empty')), false);
+    assert.equal(existsSync(join(suite.cacheDir, 'models--acme--empty')), false);
   });
 
   test('connection refused names the endpoint and the ways out, without slow retries', async () => {
@@ -184,9 +184,10 @@ describe('pullOptionsFromConfig', () => {
 describe('fsError', () => {
   test('a full disk says so and points at MODEL_CACHE', () => {
     const enospc = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    const error = fsError('/cache/acme--x/c.incomplete/model.safetensors.part', '/cache', enospc);
+    const part = '/cache/models--acme--x/blobs/0123abcd.incomplete';
+    const error = fsError(part, '/cache', enospc);
     assert.equal(error.kind, 'disk_full');
-    assert.match(error.message, /disk is full while writing \/cache\/acme--x/);
+    assert.match(error.message, /disk is full while writing \/cache\/models--acme--x\/blobs/);
     assert.match(error.message, /MODEL_CACHE/);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { pullModel } from '../../src/model/hub/index.js';
@@ -16,6 +17,13 @@ function folders(root: string): string[] {
   }
   return out;
 }
+
+/** Every file under `root` whose name ends with `suffix` (partial downloads, manifests). */
+function filesEnding(root: string, suffix: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(suffix));
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** True if resolveModelFiles accepts some folder under the cache for some dtype. */
 function anythingLoads(cacheDir: string): string | undefined {
@@ -109,13 +117,26 @@ describe('pullModel under faults', () => {
         return true;
       },
     );
-    const repoDir = join(cache.dir, 'acme--resume');
-    const part = join(repoDir, `${commit}.incomplete`, 'onnx', 'model_quantized.onnx.part');
-    assert.ok(statSync(part).size >= 20_000, 'the bytes received are kept');
-    assert.equal(existsSync(join(repoDir, commit)), false, 'no model folder after a failed pull');
-    assert.equal(existsSync(join(repoDir, `${commit}.lock`)), false, 'the lock is released');
+    const repoDir = join(cache.dir, 'models--acme--resume');
+    const snapshot = join(repoDir, 'snapshots', commit);
+    const blob = join(repoDir, 'blobs', sha256(files['onnx/model_quantized.onnx']!));
+    const part = `${blob}.incomplete`;
+    assert.ok(
+      statSync(part).size >= 20_000,
+      'the bytes received are kept, where huggingface_hub keeps them',
+    );
+    assert.equal(
+      existsSync(join(repoDir, '.sentiment-api', `${commit}.json`)),
+      false,
+      'no manifest: the snapshot is not complete',
+    );
+    assert.equal(
+      existsSync(join(repoDir, '.sentiment-api', `${commit}.lock`)),
+      false,
+      'the lock is released',
+    );
     assert.equal(anythingLoads(cache.dir), undefined, 'nothing under the cache loads');
-    assert.throws(() => resolveModelFiles(join(repoDir, commit), 'fp32'), /does not exist/);
+    assert.throws(() => resolveModelFiles(snapshot, 'fp32'), /has no config\.json/);
 
     const kept = statSync(part).size;
     hub.requests.length = 0;
@@ -127,7 +148,8 @@ describe('pullModel under faults', () => {
     const cdn = hub.requests.filter((r) => r.server === 'cdn');
     assert.equal(cdn.length, 1, 'onnx/model.onnx, verified last run, is not fetched again');
     assert.equal(cdn[0]!.range, `bytes=${kept}-`, 'resumed where the last run stopped');
-    assert.equal(existsSync(join(repoDir, `${commit}.incomplete`)), false, 'staging renamed away');
+    assert.deepEqual(filesEnding(repoDir, '.incomplete'), [], 'the part became its blob');
+    assert.ok(existsSync(blob));
     assert.ok(resolveModelFiles(pulled.dir, 'fp32'));
   });
 
@@ -138,9 +160,10 @@ describe('pullModel under faults', () => {
       pullModel('acme/lastfile', testOptions(cache.dir, hub.url)),
       /answered 500/,
     );
-    const staging = join(cache.dir, 'acme--lastfile', `${commit}.incomplete`);
-    assert.ok(existsSync(join(staging, 'onnx', 'model.onnx')), 'weights and tokenizer are staged');
-    assert.ok(existsSync(join(staging, 'tokenizer.json')));
+    const snapshot = join(cache.dir, 'models--acme--lastfile', 'snapshots', commit);
+    assert.ok(existsSync(join(snapshot, 'onnx', 'model.onnx')), 'weights and tokenizer are in');
+    assert.ok(existsSync(join(snapshot, 'tokenizer.json')));
+    assert.equal(existsSync(join(snapshot, 'config.json')), false);
     assert.equal(
       anythingLoads(cache.dir),
       undefined,
@@ -149,7 +172,8 @@ describe('pullModel under faults', () => {
   });
 
   test('corrupted bytes: checksum error naming the file, and nothing left behind', async () => {
-    const commit = hub.addCommit('acme/corrupt', safetensorsRepo(50_000));
+    const files = safetensorsRepo(50_000);
+    const commit = hub.addCommit('acme/corrupt', files);
     hub.inject({ target: 'model.safetensors', kind: 'corrupt' });
     await assert.rejects(
       pullModel('acme/corrupt', testOptions(cache.dir, hub.url)),
@@ -160,11 +184,12 @@ describe('pullModel under faults', () => {
         return true;
       },
     );
-    assert.deepEqual(
-      readdirSync(join(cache.dir, 'acme--corrupt')),
-      [],
-      `no ${commit} folder, no staging`,
-    );
+    const repoDir = join(cache.dir, 'models--acme--corrupt');
+    assert.deepEqual(filesEnding(repoDir, '.incomplete'), [], 'the bad bytes are discarded');
+    assert.equal(existsSync(join(repoDir, 'blobs', sha256(files['model.safetensors']!))), false);
+    assert.deepEqual(filesEnding(repoDir, '.json'), [], `no manifest for ${commit}`);
+    assert.equal(existsSync(join(repoDir, 'refs')), false, 'no ref to an incomplete snapshot');
+    assert.equal(anythingLoads(cache.dir), undefined);
   });
 
   test('500 answers are retried, then the pull succeeds', async () => {
@@ -197,9 +222,9 @@ describe('pullModel under faults', () => {
 
   test('a live lock holder makes a second pull wait its turn; a stale lock is taken over', async () => {
     const commit = hub.addCommit('acme/locked', safetensorsRepo(1000));
-    const lock = join(cache.dir, 'acme--locked', `${commit}.lock`);
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(cache.dir, 'acme--locked'), { recursive: true });
+    const ours = join(cache.dir, 'models--acme--locked', '.sentiment-api');
+    const lock = join(ours, `${commit}.lock`);
+    mkdirSync(ours, { recursive: true });
     writeFileSync(lock, String(process.pid));
     await assert.rejects(
       pullModel('acme/locked', testOptions(cache.dir, hub.url)),

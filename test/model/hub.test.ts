@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -14,16 +15,24 @@ import {
   testOptions,
 } from '../fixtures/hub-repos.js';
 
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+/** `git hash-object`: what the Hub sends as a plain file's ETag and blobId. */
+const gitBlobId = (data: string | Uint8Array) => {
+  const bytes = Buffer.from(data);
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+};
+
 /** End-to-end pulls against the mock Hub: what lands on disk, and when the network is used. */
 describe('pullModel', () => {
   const suite = suiteHubAndCache();
 
-  test('pulls config, tokenizer files and model.safetensors of main, with a manifest', async () => {
+  test('pulls config, tokenizer files and model.safetensors of main into a Hub cache snapshot', async () => {
     const files = safetensorsRepo();
     const commit = suite.hub.addCommit('acme/sst2', files);
     const pulled = await pullModel('acme/sst2', testOptions(suite.cacheDir, suite.hub.url));
+    const repoDir = join(suite.cacheDir, 'models--acme--sst2');
     assert.deepEqual(pulled, {
-      dir: join(suite.cacheDir, 'acme--sst2', commit),
+      dir: join(repoDir, 'snapshots', commit),
       repo: 'acme/sst2',
       commit,
       fromCache: false,
@@ -36,22 +45,33 @@ describe('pullModel', () => {
       'model.safetensors',
     ]) {
       assert.deepEqual(readFileSync(join(pulled.dir, name)), Buffer.from(files[name]!), name);
+      assert.ok(lstatSync(join(pulled.dir, name)).isSymbolicLink(), `${name} links to its blob`);
     }
+    // Blobs are named as every Hub client names them: sha256 for LFS, git blob id otherwise;
+    // links are relative, so the cache can move.
+    const weightsSha = sha256(files['model.safetensors']!);
+    assert.equal(readlinkSync(join(pulled.dir, 'model.safetensors')), `../../blobs/${weightsSha}`);
+    assert.equal(
+      readlinkSync(join(pulled.dir, 'config.json')),
+      `../../blobs/${gitBlobId(files['config.json']!)}`,
+    );
     assert.equal(
       existsSync(join(pulled.dir, 'README.md')),
       false,
       'files the service does not need stay on the Hub',
     );
     assert.equal(existsSync(join(pulled.dir, 'pytorch_model.bin')), false);
-    const manifest = JSON.parse(readFileSync(join(pulled.dir, 'manifest.json'), 'utf8'));
+    assert.equal(existsSync(join(pulled.dir, 'manifest.json')), false, 'the snapshot is pure');
+    const manifestPath = join(repoDir, '.sentiment-api', `${commit}.json`);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     assert.equal(manifest.repo, 'acme/sst2');
     assert.equal(manifest.revision, 'main');
     assert.equal(manifest.commit, commit);
     assert.ok(!Number.isNaN(Date.parse(manifest.pulledAt)));
     const weights = manifest.files.find((f: { path: string }) => f.path === 'model.safetensors');
     assert.equal(weights.size, 300_000);
-    assert.match(weights.sha256, /^[0-9a-f]{64}$/);
-    assert.equal(readFileSync(join(suite.cacheDir, 'acme--sst2', 'refs', 'main'), 'utf8'), commit);
+    assert.equal(weights.sha256, weightsSha);
+    assert.equal(readFileSync(join(repoDir, 'refs', 'main'), 'utf8'), commit);
     assert.deepEqual(
       suite.hub.requests.filter((r) => r.server === 'cdn').map((r) => r.path),
       [`/cdn/${weights.sha256}`],
@@ -65,12 +85,17 @@ describe('pullModel', () => {
     const pulled = await pullModel('Xenova/sst2@main', testOptions(suite.cacheDir, suite.hub.url));
     assert.equal(pulled.commit, commit);
     assert.deepEqual(readFileSync(join(pulled.dir, 'onnx/model.onnx')), files['onnx/model.onnx']);
+    assert.equal(
+      readlinkSync(join(pulled.dir, 'onnx/model.onnx')),
+      `../../../blobs/${sha256(files['onnx/model.onnx']!)}`,
+      'one ../ more for a file in a folder',
+    );
     assert.ok(existsSync(join(pulled.dir, 'onnx/model_quantized.onnx')));
     assert.ok(existsSync(join(pulled.dir, 'special_tokens_map.json')));
     assert.equal(existsSync(join(pulled.dir, 'model.safetensors')), false);
     assert.equal(existsSync(join(pulled.dir, 'onnx/model_fp16.onnx')), false);
     const model = resolveModelFiles(pulled.dir, 'int8');
-    assert.equal(model.revision, commit, 'model-files.ts reads the commit from the manifest');
+    assert.equal(model.revision, commit, 'model-files.ts reads the commit off the snapshot path');
   });
 
   test('resolves a tag and a refs/pr/N revision to their own commits', async () => {
@@ -95,12 +120,12 @@ describe('pullModel', () => {
       'the revision is URL-encoded',
     );
     assert.equal(
-      readFileSync(join(suite.cacheDir, 'acme--tagged', 'refs', 'refs', 'pr', '1'), 'utf8'),
+      readFileSync(join(suite.cacheDir, 'models--acme--tagged', 'refs', 'refs', 'pr', '1'), 'utf8'),
       pr,
     );
   });
 
-  test('a cached commit is not downloaded again; a moved branch is', async () => {
+  test('a cached commit is not downloaded again; a moved branch fetches only the files that changed', async () => {
     const first = suite.hub.addCommit('acme/moving', safetensorsRepo(1000));
     assert.equal(
       (await pullModel('acme/moving', testOptions(suite.cacheDir, suite.hub.url))).fromCache,
@@ -115,10 +140,22 @@ describe('pullModel', () => {
       'only the branch is resolved; no file is fetched',
     );
     const second = suite.hub.addCommit('acme/moving', safetensorsRepo(2000));
+    const beforeMove = suite.hub.requests.length;
     const moved = await pullModel('acme/moving', testOptions(suite.cacheDir, suite.hub.url));
     assert.deepEqual([moved.commit, moved.fromCache], [second, false]);
+    assert.deepEqual(
+      suite.hub.requests
+        .slice(beforeMove)
+        .filter((r) => r.server === 'hub')
+        .map((r) => r.path),
+      [
+        '/api/models/acme/moving/revision/main?blobs=true',
+        `/acme/moving/resolve/${second}/model.safetensors`,
+      ],
+      'config and tokenizer files, unchanged, link the blobs the first commit brought',
+    );
     assert.equal(
-      readFileSync(join(suite.cacheDir, 'acme--moving', 'refs', 'main'), 'utf8'),
+      readFileSync(join(suite.cacheDir, 'models--acme--moving', 'refs', 'main'), 'utf8'),
       second,
     );
   });

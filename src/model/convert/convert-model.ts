@@ -8,7 +8,7 @@ import { readDistilBert } from './distilbert.js';
 import { buildEncoderGraph, type GraphOptions } from './encoder-graph.js';
 import type { EncoderSpec } from './encoder-spec.js';
 import { readSafetensors } from './safetensors.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 
 /** What `convertModel` should write besides the fp32 graph. */
 export interface ConvertOptions {

@@ -1,11 +1,12 @@
 import { copyFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BUNDLED_MODEL_DIR } from '../../config.js';
+import { TOKENIZER_FILES } from '../model-files.js';
 import { convertModel, type ConvertOptions } from './convert-model.js';
 import { writeSafetensors, type Tensor } from './safetensors.js';
 import { SeededRandom } from './seeded-random.js';
 import { syntheticVocab, tokenizerJson } from './synthetic-tokenizer.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 
 /** The shape of a generated DistilBERT, in its config.json terms. */
 export interface ModelShape {
@@ -47,13 +48,6 @@ export const PRESETS: Readonly<Record<'tiny' | 'base', ModelShape>> = {
 };
 
 const BERT_UNCASED_VOCAB = 30522;
-const BUNDLED_MODEL = join('models', 'sst2-tiny-distilbert');
-const TOKENIZER_FILES = [
-  'vocab.txt',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-];
 
 /**
  * Writes a complete DistilBertForSequenceClassification folder with seeded random weights:
@@ -76,10 +70,10 @@ export async function generateModel(
   );
   written.push('model.safetensors');
 
-  const bundled = options.vocab === BERT_UNCASED_VOCAB ? findBundledModel() : undefined;
+  const bundled = options.vocab === BERT_UNCASED_VOCAB && bundledTokenizerPresent();
   if (bundled) {
     for (const file of TOKENIZER_FILES) {
-      copyFileSync(join(bundled, file), join(dir, file));
+      copyFileSync(join(BUNDLED_MODEL_DIR, file), join(dir, file));
       written.push(file);
     }
   } else {
@@ -167,11 +161,7 @@ function randomDistilBert(shape: ModelShape, std: number): Map<string, Tensor> {
   return tensors;
 }
 
-/** The repo's bundled model folder, found by walking up (works from src/ and from dist/src/). */
-function findBundledModel(): string | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const candidate = join(dir, BUNDLED_MODEL);
-    if (TOKENIZER_FILES.every((f) => existsSync(join(candidate, f)))) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
+/** True when the bundled model (its bert-base-uncased tokenizer) is there to copy from. */
+function bundledTokenizerPresent(): boolean {
+  return TOKENIZER_FILES.every((f) => existsSync(join(BUNDLED_MODEL_DIR, f)));
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { ModelLoadError } from '../../errors.js';
 import { endianness } from 'node:os';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 
 /** One tensor, widened to float32 whatever its stored dtype. Row-major, `shape` in elements. */
 export interface Tensor {

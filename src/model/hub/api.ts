@@ -1,3 +1,5 @@
+import { isCommitSha } from '../commit-sha.js';
+import { ONNX_FILES, SAFETENSORS_FILE, TOKENIZER_FILES } from '../model-files.js';
 import { HubError } from './errors.js';
 import { hubGet, withRetry } from './http.js';
 import type { HubClient } from './http.js';
@@ -9,6 +11,12 @@ export interface RepoFile {
   readonly size: number | undefined;
   /** sha256 of the content for LFS files (what X-Linked-Etag carries), else undefined. */
   readonly sha256: string | undefined;
+  /**
+   * The name of its blob in the Hub cache, as `@huggingface/hub` names it: the sha256 for LFS
+   * files, else the git blob id (`blobId`, which the Hub also sends as the file's ETag).
+   * Undefined when the API did not say (a mirror without `?blobs=true`).
+   */
+  readonly etag: string | undefined;
 }
 
 /** A revision resolved to its commit, with the files of that commit. */
@@ -17,27 +25,16 @@ export interface RevisionInfo {
   readonly files: readonly RepoFile[];
 }
 
-/** The tokenizer files the engine can read; each is fetched when the repo has it. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'vocab.txt',
-  'special_tokens_map.json',
-] as const;
-
 /**
  * Weights in order of preference: the ONNX graphs of a transformers.js ("Xenova") style repo
  * are served as they are; otherwise `model.safetensors` is pulled for `sentiment-api convert`.
  */
-const ONNX_WEIGHTS = ['onnx/model.onnx', 'onnx/model_quantized.onnx'] as const;
-const SAFETENSORS = 'model.safetensors';
-
-/** A full commit sha; anything else is a branch or tag to resolve. */
-export const COMMIT_RE = /^[0-9a-f]{40}$/;
+const ONNX_WEIGHTS = [ONNX_FILES.fp32, ONNX_FILES.int8] as const;
 
 interface ApiSibling {
   rfilename?: unknown;
   size?: unknown;
+  blobId?: unknown;
   lfs?: { sha256?: unknown; size?: unknown };
 }
 
@@ -63,17 +60,22 @@ export async function fetchRevision(
         cause: error,
       });
     }
-    if (typeof body.sha !== 'string' || !COMMIT_RE.test(body.sha)) {
+    if (typeof body.sha !== 'string' || !isCommitSha(body.sha)) {
       throw new HubError('server', `the Hub's answer for ${url} has no commit sha`);
     }
     const siblings = Array.isArray(body.siblings) ? (body.siblings as ApiSibling[]) : [];
     const files = siblings
       .filter((s): s is ApiSibling & { rfilename: string } => typeof s.rfilename === 'string')
-      .map((s) => ({
-        path: s.rfilename,
-        size: typeof s.size === 'number' ? s.size : undefined,
-        sha256: typeof s.lfs?.sha256 === 'string' ? s.lfs.sha256 : undefined,
-      }));
+      .map((s) => {
+        const sha256 = typeof s.lfs?.sha256 === 'string' ? s.lfs.sha256 : undefined;
+        const blobId = typeof s.blobId === 'string' ? s.blobId : undefined;
+        return {
+          path: s.rfilename,
+          size: typeof s.size === 'number' ? s.size : undefined,
+          sha256,
+          etag: sha256 ?? blobId,
+        };
+      });
     return { commit: body.sha, files };
   });
 }
@@ -87,12 +89,12 @@ export async function fetchRevision(
 export function selectFiles(repo: string, info: RevisionInfo): RepoFile[] {
   const byPath = new Map(info.files.map((f) => [f.path, f]));
   const onnx = ONNX_WEIGHTS.flatMap((p) => byPath.get(p) ?? []);
-  const safetensors = byPath.get(SAFETENSORS);
+  const safetensors = byPath.get(SAFETENSORS_FILE);
   const weights = onnx.length > 0 ? onnx : safetensors ? [safetensors] : [];
   if (weights.length === 0) {
     throw new HubError(
       'no_weights',
-      `repo ${repo} at ${info.commit} has no usable weights: expected ${SAFETENSORS} or ${ONNX_WEIGHTS[0]}`,
+      `repo ${repo} at ${info.commit} has no usable weights: expected ${SAFETENSORS_FILE} or ${ONNX_WEIGHTS[0]}`,
     );
   }
   const config = byPath.get('config.json');
@@ -109,7 +111,7 @@ export function selectFiles(repo: string, info: RevisionInfo): RepoFile[] {
       `repo ${repo} at ${info.commit} has no tokenizer: expected tokenizer.json or vocab.txt`,
     );
   }
-  // config.json comes last: until every other file is in, a staging folder lacks it and so
+  // config.json comes last: until every other file is in, a snapshot folder lacks it and so
   // fails resolveModelFiles, whoever points at it.
   return [...weights, ...tokenizer, config];
 }

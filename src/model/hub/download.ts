@@ -1,25 +1,33 @@
 import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { hashFileInto } from '../file-digest.js';
 import type { RepoFile } from './api.js';
-import type { ManifestFile } from './cache.js';
+import { blobPath } from './cache.js';
 import { fsError, HubError, networkError } from './errors.js';
 import { hubGet, withRetry } from './http.js';
 import type { HubClient, HubResponse } from './http.js';
 import type { PullProgress } from './progress.js';
 
-/** One file to bring into the staging folder of a pull. */
+/** One file to download into a blob of the cache. */
 export interface DownloadJob {
   readonly repo: string;
   readonly revision: string;
   readonly commit: string;
   readonly file: RepoFile;
-  readonly stagingDir: string;
   readonly cacheDir: string;
   readonly progress: PullProgress;
+}
+
+/** A blob downloaded and verified. */
+export interface DownloadedBlob {
+  /** `blobs/{etag}`. */
+  readonly path: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly sha256: string;
 }
 
 /** huggingface_hub's `_normalize_etag`: drop the weak marker and the quotes. */
@@ -29,16 +37,8 @@ export function normalizeEtag(etag: string | null): string | undefined {
 }
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
-
-async function hashInto(hash: Hash, path: string): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await hashInto(hash, path);
-  return hash.digest('hex');
-}
+/** An etag that can name a file: the Hub's are hex digests. */
+const SAFE_ETAG_RE = /^[\w.-]{1,128}$/;
 
 /** `{endpoint}/{repo}/resolve/{commit}/{path}`, each path segment URL-encoded. */
 export function resolveUrl(endpoint: string, repo: string, commit: string, path: string): string {
@@ -61,33 +61,28 @@ function describe(res: HubResponse): { etag?: string; size?: number; commit?: st
 }
 
 /**
- * Downloads one file into `{stagingDir}/{path}`: bytes go to `{path}.part`, which survives a
- * failed try and a failed run so the next one resumes with `Range: bytes=N-`; the file gets
- * its final name only once its size and, for LFS files, its sha256 (the etag) match. Transient
- * failures are retried per the client's policy; each retry resumes from the bytes on disk.
+ * Downloads one file into `blobs/{etag}`: bytes go to `blobs/{etag}.incomplete`, which
+ * survives a failed try and a failed run so the next one resumes with `Range: bytes=N-`; the
+ * blob gets its final name only once its size and, for LFS files, its sha256 (the etag) match.
+ * The etag is the API's (as `@huggingface/hub` names blobs); when the API gave none, the
+ * response's ETag (as huggingface_hub does), else the sha256 of the bytes. Transient failures
+ * are retried per the client's policy; each retry resumes from the bytes on disk.
  */
-export async function downloadFile(client: HubClient, job: DownloadJob): Promise<ManifestFile> {
-  const { file, stagingDir } = job;
-  const dest = join(stagingDir, file.path);
-  // Only verified files ever get their final name, so one left by an earlier run is good.
-  if (existsSync(dest)) {
-    const sha256 = await sha256Of(dest);
-    if (!file.sha256 || file.sha256 === sha256) {
-      return { path: file.path, size: statSync(dest).size, sha256 };
-    }
-    await rm(dest, { force: true });
-  }
+export async function downloadBlob(client: HubClient, job: DownloadJob): Promise<DownloadedBlob> {
+  const { file, cacheDir, repo, commit } = job;
+  // Without an etag from the API the part is named after the commit and path instead.
+  const key = file.etag ?? `${commit}.${encodeURIComponent(file.path)}`;
+  const part = `${blobPath(cacheDir, repo, key)}.incomplete`;
   try {
-    await mkdir(dirname(dest), { recursive: true });
+    await mkdir(dirname(part), { recursive: true });
   } catch (error) {
-    throw fsError(dest, job.cacheDir, error);
+    throw fsError(part, cacheDir, error);
   }
-  return withRetry(client, `downloading ${file.path}`, () => attempt(client, job, dest));
+  return withRetry(client, `downloading ${file.path}`, () => attempt(client, job, part));
 }
 
-async function attempt(client: HubClient, job: DownloadJob, dest: string): Promise<ManifestFile> {
+async function attempt(client: HubClient, job: DownloadJob, part: string): Promise<DownloadedBlob> {
   const { file, repo, commit, progress } = job;
-  const part = `${dest}.part`;
   let offset = existsSync(part) ? statSync(part).size : 0;
   if (file.size !== undefined && offset > file.size) {
     await rm(part, { force: true });
@@ -130,7 +125,7 @@ async function attempt(client: HubClient, job: DownloadJob, dest: string): Promi
   const hash = createHash('sha256');
   let handle: FileHandle;
   try {
-    if (offset > 0) await hashInto(hash, part);
+    if (offset > 0) await hashFileInto(hash, part);
     handle = await open(part, offset > 0 ? 'a' : 'w');
   } catch (error) {
     await res.body.dump().catch(() => undefined);
@@ -176,13 +171,17 @@ async function attempt(client: HubClient, job: DownloadJob, dest: string): Promi
       `checksum mismatch for ${file.path} of ${repo}@${commit}: ${what}; the download was discarded, pull again (if it repeats, the Hub or mirror at ${client.endpoint} serves bad data)`,
     );
   }
+  const headerEtag =
+    meta.etag !== undefined && SAFE_ETAG_RE.test(meta.etag) ? meta.etag : undefined;
+  const etag = file.etag ?? headerEtag ?? sha256;
+  const blob = blobPath(job.cacheDir, repo, etag);
   try {
-    await rename(part, dest);
+    await rename(part, blob);
   } catch (error) {
-    throw fsError(dest, job.cacheDir, error);
+    throw fsError(blob, job.cacheDir, error);
   }
   progress.fileDone(file.path);
-  return { path: file.path, size, sha256 };
+  return { path: blob, etag, size, sha256 };
 }
 
 function rangeStartsAt(res: HubResponse, offset: number): boolean {

@@ -1,7 +1,8 @@
 /**
  * The Hub client's one entry point: everything outside `model/hub/` imports from here. Inside,
- * `pull.ts` drives a pull, `api.ts` speaks the revision API, `download.ts` fetches one file,
- * `http.ts` retries, `cache.ts` owns the folder layout on disk and `errors.ts` words failures.
+ * `pull.ts` drives a pull, `api.ts` speaks the revision API, `snapshot-file.ts` reuses or
+ * fetches one file of a snapshot, `download.ts` downloads one blob, `http.ts` retries,
+ * `cache.ts` owns the Hub cache layout on disk and `errors.ts` words failures.
  */
 export {
   parseModelSpec,

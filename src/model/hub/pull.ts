@@ -1,31 +1,32 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { Config } from '../../config.js';
-import { COMMIT_RE, fetchRevision, selectFiles } from './api.js';
+import { isCommitSha } from '../commit-sha.js';
+import { fetchRevision, selectFiles } from './api.js';
 import type { RepoFile } from './api.js';
 import {
   acquireLock,
-  commitDir,
-  publishFolder,
+  listSnapshot,
+  lockPath,
   readCompleteManifest,
   readRef,
-  repoDir,
+  refPath,
+  snapshotDir,
   writeManifest,
   writeRef,
 } from './cache.js';
 import type { ManifestFile } from './cache.js';
-import { downloadFile } from './download.js';
 import { fsError, HubError } from './errors.js';
 import type { HubErrorKind } from './errors.js';
 import type { HubClient, RetryPolicy } from './http.js';
 import { createProgress } from './progress.js';
 import type { ProgressOption } from './progress.js';
+import { bringFile } from './snapshot-file.js';
 
 /** Settings of one pull; the CLI and start-up fill them from Config. */
 export interface PullOptions {
-  /** MODEL_CACHE: root of the model cache. */
+  /** MODEL_CACHE: root of the Hub cache (the standard layout; see cache.ts). */
   readonly cacheDir: string;
-  /** HF_ENDPOINT: Hub base URL, e.g. https://huggingface.co or a mirror. */
+  /** HF_ENDPOINT: Hub base URL without trailing slash (config.ts trims it), or a mirror. */
   readonly endpoint: string;
   /** HF_TOKEN: sent as a bearer token to the Hub (never to a CDN on another origin). */
   readonly token?: string | undefined;
@@ -60,7 +61,7 @@ export function pullOptionsFromConfig(
 
 /** A model folder ready for `resolveModelFiles`. */
 export interface PulledModel {
-  /** `{cacheDir}/{org}--{name}/{commit}`. */
+  /** `{cacheDir}/models--{org}--{name}/snapshots/{commit}`. */
   readonly dir: string;
   readonly repo: string;
   /** The 40-hex commit the revision resolved to. */
@@ -101,16 +102,39 @@ export function parseModelSpec(spec: string): ModelSpec {
   return { repo, revision };
 }
 
-/** The complete cached folder for `revision`: directly for a commit, via refs/ otherwise. */
+/** The commit `revision` names: itself when a commit, else what refs/ recorded. */
+function cachedCommit(cacheDir: string, spec: ModelSpec): string | undefined {
+  return isCommitSha(spec.revision) ? spec.revision : readRef(cacheDir, spec.repo, spec.revision);
+}
+
+/** The snapshot for `revision` if our manifest says it is complete. */
 function findCached(cacheDir: string, spec: ModelSpec): PulledModel | undefined {
-  const commit = COMMIT_RE.test(spec.revision)
-    ? spec.revision
-    : readRef(cacheDir, spec.repo, spec.revision);
+  const commit = cachedCommit(cacheDir, spec);
+  if (!commit || !readCompleteManifest(cacheDir, spec.repo, commit)) return undefined;
+  return {
+    dir: snapshotDir(cacheDir, spec.repo, commit),
+    repo: spec.repo,
+    commit,
+    fromCache: true,
+  };
+}
+
+/**
+ * A snapshot without our manifest (another tool fetched it, e.g. huggingface_hub) that holds
+ * what we would pull: weights, a tokenizer, config.json. Only used when the Hub cannot be
+ * asked for the file list; online, such a snapshot is adopted file by file instead.
+ */
+function findForeign(cacheDir: string, spec: ModelSpec): PulledModel | undefined {
+  const commit = cachedCommit(cacheDir, spec);
   if (!commit) return undefined;
-  const dir = commitDir(cacheDir, spec.repo, commit);
-  return readCompleteManifest(dir, commit)
-    ? { dir, repo: spec.repo, commit, fromCache: true }
-    : undefined;
+  const dir = snapshotDir(cacheDir, spec.repo, commit);
+  const files = listSnapshot(dir).map((f) => ({ ...f, sha256: undefined, etag: undefined }));
+  try {
+    selectFiles(spec.repo, { commit, files });
+  } catch {
+    return undefined;
+  }
+  return { dir, repo: spec.repo, commit, fromCache: true };
 }
 
 /** Failures after which the staging folder is worth keeping: the next run resumes it. */
@@ -122,24 +146,30 @@ const RESUMABLE: ReadonlySet<HubErrorKind> = new Set([
 ]);
 
 /**
- * Pulls `org/name[@revision]` from the Hub into `{cacheDir}/{org}--{name}/{commit}` and returns
- * that folder. Mirrors huggingface_hub: the revision is resolved to a commit through the API,
- * files come from `/{repo}/resolve/{commit}/{path}`, a cached commit is never fetched again,
- * and when the Hub is unreachable (or answers 5xx) a branch or tag pulled before is served
- * from the cache. A pinned commit, or `offline`, touches no network at all.
+ * Pulls `org/name[@revision]` from the Hub into the snapshot folder
+ * `{cacheDir}/models--{org}--{name}/snapshots/{commit}` and returns it. Mirrors
+ * huggingface_hub: the revision is resolved to a commit through the API, files come from
+ * `/{repo}/resolve/{commit}/{path}`, a file the cache holds is never fetched again (whichever
+ * tool fetched it), and when the Hub is unreachable (or answers 5xx) a branch or tag pulled
+ * before is served from the cache. A pinned complete commit, or `offline`, touches no network.
  *
- * Nothing half-done is ever at the final path: files are verified in a staging folder that is
- * renamed into place with its manifest. Errors are HubErrors (ModelSupplyError) worded for the
- * user.
+ * A snapshot is complete once our manifest is written, after every file is in and verified;
+ * until then it lacks config.json and does not load. Errors are HubErrors (ModelSupplyError)
+ * worded for the user.
  */
 export async function pullModel(spec: string, opts: PullOptions): Promise<PulledModel> {
   const parsed = parseModelSpec(spec);
   const { repo, revision } = parsed;
   const log = opts.log ?? (() => {});
   const cached = findCached(opts.cacheDir, parsed);
-  if (cached && (opts.offline || COMMIT_RE.test(revision))) {
+  if (cached && (opts.offline || isCommitSha(revision))) {
     log(`${repo}@${revision}: using cached ${cached.dir}`);
     return cached;
+  }
+  const foreign = cached ? undefined : findForeign(opts.cacheDir, parsed);
+  if (foreign && opts.offline) {
+    log(`${repo}@${revision}: using ${foreign.dir}, fetched by another Hub client`);
+    return foreign;
   }
   if (opts.offline) {
     throw new HubError(
@@ -150,7 +180,7 @@ export async function pullModel(spec: string, opts: PullOptions): Promise<Pulled
     );
   }
   const client: HubClient = {
-    endpoint: opts.endpoint.replace(/\/+$/, ''),
+    endpoint: opts.endpoint,
     token: opts.token || undefined,
     timeoutMs: opts.timeoutMs ?? 30_000,
     retry: { attempts: 4, baseDelayMs: 500, ...opts.retry },
@@ -162,53 +192,58 @@ export async function pullModel(spec: string, opts: PullOptions): Promise<Pulled
   } catch (error) {
     const fallBack =
       error instanceof HubError && (error.kind === 'network' || error.kind === 'server');
-    if (cached && fallBack) {
-      log(`${repo}@${revision}: ${error.message}; using cached commit ${cached.commit}`);
-      return cached;
+    const usable = cached ?? foreign;
+    if (usable && fallBack) {
+      log(`${repo}@${revision}: ${error.message}; using cached commit ${usable.commit}`);
+      return usable;
     }
     throw error;
   }
   const { commit } = info;
   log(`${repo}@${revision} is commit ${commit}`);
-  const dir = commitDir(opts.cacheDir, repo, commit);
-  const fromCache = readCompleteManifest(dir, commit) !== undefined;
-  if (!fromCache) {
+  const dir = snapshotDir(opts.cacheDir, repo, commit);
+  let downloaded = 0;
+  if (!readCompleteManifest(opts.cacheDir, repo, commit)) {
     const files = selectFiles(repo, info);
-    await downloadAll(client, opts, parsed, commit, files);
-    log(`${repo}@${revision}: pulled ${files.length} files into ${dir}`);
+    downloaded = await fetchAll(client, opts, parsed, commit, files);
+    log(`${repo}@${revision}: ${downloaded} of ${files.length} files downloaded into ${dir}`);
   } else {
     log(`${repo}@${revision}: commit ${commit} is already cached`);
   }
-  if (!COMMIT_RE.test(revision)) {
-    await writeRef(opts.cacheDir, repo, revision, commit).catch((error: unknown) => {
-      throw fsError(join(repoDir(opts.cacheDir, repo), 'refs', revision), opts.cacheDir, error);
-    });
+  // After the snapshot: a ref to a snapshot that is not there breaks other tools' cache scans.
+  if (!isCommitSha(revision)) {
+    try {
+      writeRef(opts.cacheDir, repo, revision, commit);
+    } catch (error) {
+      throw fsError(refPath(opts.cacheDir, repo, revision), opts.cacheDir, error);
+    }
   }
-  return { dir, repo, commit, fromCache };
+  return { dir, repo, commit, fromCache: downloaded === 0 };
 }
 
 /**
- * Downloads every file into `{commit}.incomplete`, writes the manifest and renames the folder
- * into place, holding `{commit}.lock` throughout. On a failure that a later run can resume
- * (network, 5xx, disk) the staging folder and its `.part` files stay; on any other failure
- * (checksum, 4xx) it is removed.
+ * Brings every file into the snapshot of `commit` (see snapshot-file.ts), then writes the
+ * manifest that marks it complete, holding our lock for that commit throughout. On a failure
+ * a later run can resume (network, 5xx, disk) the `.incomplete` part stays; a part that failed
+ * its checksum is removed at once. Verified blobs and links stay either way: they are valid
+ * cache entries, for us and for other tools. Returns how many files were downloaded.
  */
-async function downloadAll(
+async function fetchAll(
   client: HubClient,
   opts: PullOptions,
   spec: ModelSpec,
   commit: string,
   files: readonly RepoFile[],
-): Promise<void> {
-  const parent = repoDir(opts.cacheDir, spec.repo);
-  const staging = join(parent, `${commit}.incomplete`);
+): Promise<number> {
+  const { cacheDir } = opts;
   const what = `${spec.repo}@${commit}`;
+  const dir = snapshotDir(cacheDir, spec.repo, commit);
   let release: () => Promise<void>;
   try {
-    await mkdir(staging, { recursive: true });
-    release = await acquireLock(join(parent, `${commit}.lock`), what);
+    await mkdir(dir, { recursive: true });
+    release = await acquireLock(lockPath(cacheDir, spec.repo, commit), what);
   } catch (error) {
-    throw fsError(staging, opts.cacheDir, error);
+    throw fsError(dir, cacheDir, error);
   }
   const progress = createProgress(opts.progress);
   try {
@@ -216,9 +251,12 @@ async function downloadAll(
     const known = sizes.every((s) => s !== undefined);
     progress.start(known ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : undefined);
     const pulled: ManifestFile[] = [];
+    let downloaded = 0;
     for (const file of files) {
-      const job = { repo: spec.repo, revision: spec.revision, commit, file, stagingDir: staging };
-      pulled.push(await downloadFile(client, { ...job, cacheDir: opts.cacheDir, progress }));
+      const job = { repo: spec.repo, revision: spec.revision, commit, file, cacheDir, progress };
+      const brought = await bringFile(client, job);
+      pulled.push(brought.file);
+      if (brought.downloaded) downloaded++;
     }
     const manifest = {
       repo: spec.repo,
@@ -229,17 +267,14 @@ async function downloadAll(
       endpoint: client.endpoint,
     };
     try {
-      await writeManifest(staging, manifest);
-      await publishFolder(staging, commitDir(opts.cacheDir, spec.repo, commit), commit);
+      writeManifest(cacheDir, manifest);
     } catch (error) {
-      throw fsError(staging, opts.cacheDir, error);
+      throw fsError(dir, cacheDir, error);
     }
+    return downloaded;
   } catch (error) {
-    const keep = !(error instanceof HubError) || RESUMABLE.has(error.kind);
-    if (keep) {
-      client.log(`${what}: partial download kept in ${staging}; pulling again resumes it`);
-    } else {
-      await rm(staging, { recursive: true, force: true });
+    if (!(error instanceof HubError) || RESUMABLE.has(error.kind)) {
+      client.log(`${what}: partial download kept under ${cacheDir}; pulling again resumes it`);
     }
     throw error;
   } finally {
