@@ -1,6 +1,8 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from './errors.js';
 
 /** The package root: `src/` runs under tsx, `dist/src/` once built; both sit below it. */
@@ -23,7 +25,7 @@ export interface Config {
   /** PORT: the seed served on 8000; kept so its clients and load scripts work unchanged. */
   readonly port: number;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
 
   /** MODEL_DIR: a model folder in Hugging Face layout; replaces the bundled model. */
   readonly modelDir: string | undefined;
@@ -102,84 +104,144 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function int(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got '${raw}'`);
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** pino's levels, `silent` included. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const whole = (fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
+  Type.Integer({ minimum, maximum, default: fallback });
+const flag = (fallback: boolean) => Type.Boolean({ default: fallback });
+const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
+  Type.Union(
+    values.map((value) => Type.Literal(value)),
+    { default: fallback },
+  );
+const text = () => Type.Optional(Type.String({ minLength: 1 }));
+
+/**
+ * The environment the service reads, as one schema: every variable, its type, bounds and
+ * default (the Config fields above say what each is for). Checked as a whole, so a start with
+ * several bad variables names all of them at once.
+ */
+const ENV_SCHEMA = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: whole(8000, 0, 65535),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  MODEL_DIR: text(),
+  MODEL_ID: text(),
+  MODEL_CACHE: text(),
+  MODEL_DTYPE: oneOf(['fp32', 'int8'] as const, 'fp32'),
+  HF_ENDPOINT: Type.String({ default: 'https://huggingface.co' }),
+  HF_TOKEN: text(),
+  HF_HUB_OFFLINE: flag(false),
+  MAX_TEXTS_PER_REQUEST: whole(256, 1),
+  MAX_TEXT_CHARS: whole(10_000, 1),
+  BODY_LIMIT_BYTES: whole(4 * 1024 * 1024, 1024),
+  INFERENCE_WORKERS: whole(availableParallelism(), 1, 64),
+  INFERENCE_THREADS: whole(1, 1, 64),
+  BATCH_MAX_ITEMS: whole(8, 1, 4096),
+  BATCH_MAX_TOKENS: whole(1024, 512),
+  BATCH_PACKING: flag(true),
+  BATCH_MAX_PADDING_PCT: whole(20, 0, 100),
+  BATCH_MAX_DELAY_MS: whole(10, 0, 10_000),
+  QUEUE_MAX_ITEMS: whole(2048, 1),
+  REQUEST_TIMEOUT_MS: whole(30_000, 1),
+  CACHE_MEMORY_BYTES: whole(64 * 1024 * 1024, 0),
+  REDIS_URL: text(),
+  REDIS_KEY_PREFIX: Type.String({ default: 'sentiment:v1:' }),
+  REDIS_TIMEOUT_MS: whole(100, 1),
+  CACHE_TTL_SECONDS: whole(60, 0),
+  SHUTDOWN_GRACE_MS: whole(10_000, 0),
+  XDG_CACHE_HOME: text(),
+});
+type EnvValues = Static<typeof ENV_SCHEMA>;
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+/**
+ * A variable's text as its schema's type: strictly (`1e3` and `1.5` are not whole numbers,
+ * as TypeBox's own lenient conversion would make them). Text that does not convert stays
+ * text, and the schema check reports it.
+ */
+function convert(schema: TSchema, raw: string): unknown {
+  if (schema.type === 'integer') return /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (schema.type === 'boolean') {
+    const word = raw.toLowerCase();
+    return TRUE.has(word) ? true : FALSE.has(word) ? false : raw;
   }
-  return value;
+  return raw;
 }
 
-function str(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
-function bool(env: Env, name: string, fallback = false): boolean {
-  const raw = str(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be 1 or 0, got '${raw}'`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+/** One line for a variable the schema refused, worded for the person who set it. */
+function complaint(name: string, schema: TSchema, value: unknown): string {
+  if (schema.type === 'integer') {
+    return typeof value === 'number'
+      ? `${name} must be between ${schema.minimum} and ${schema.maximum}, got ${value}`
+      : `${name} must be a whole number, got '${String(value)}'`;
   }
-  return raw as T;
+  if (schema.type === 'boolean') return `${name} must be 1 or 0, got '${String(value)}'`;
+  if (Array.isArray(schema.anyOf)) {
+    const allowed = (schema.anyOf as { const: string }[]).map((option) => option.const);
+    return `${name} must be one of ${allowed.join(', ')}, got '${String(value)}'`;
+  }
+  return `${name} is not valid, got '${String(value)}'`;
 }
 
-/** Reads and checks every setting; throws ConfigError naming the first bad variable. */
+/** The environment checked against ENV_SCHEMA; throws one ConfigError naming every bad variable. */
+function readEnv(env: Env): EnvValues {
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(ENV_SCHEMA.properties)) {
+    const raw = env[name]?.trim();
+    if (raw !== undefined && raw !== '') values[name] = convert(schema, raw);
+  }
+  const checked = Value.Default(ENV_SCHEMA, values);
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(ENV_SCHEMA, checked)) {
+    const name = error.path.slice(1);
+    const schema = ENV_SCHEMA.properties[name as keyof EnvValues];
+    if (!schema || problems.has(name)) continue;
+    problems.set(name, complaint(name, schema, error.value));
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()].join('; '));
+  return checked as EnvValues;
+}
+
+/** Reads and checks every setting; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
-  const cores = availableParallelism();
+  const e = readEnv(env);
   const config: Config = {
-    host: str(env, 'HOST') ?? '0.0.0.0',
-    port: int(env, 'PORT', 8000, 0, 65535),
-    logLevel: oneOf(
-      env,
-      'LOG_LEVEL',
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-      'info',
-    ),
-    modelDir: str(env, 'MODEL_DIR'),
-    modelId: str(env, 'MODEL_ID'),
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    modelDir: e.MODEL_DIR,
+    modelId: e.MODEL_ID,
     modelCache:
-      str(env, 'MODEL_CACHE') ??
-      join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sentiment-api', 'models'),
-    modelDtype: oneOf(env, 'MODEL_DTYPE', ['fp32', 'int8'] as const, 'fp32'),
-    hfEndpoint: (str(env, 'HF_ENDPOINT') ?? 'https://huggingface.co').replace(/\/+$/, ''),
-    hfToken: str(env, 'HF_TOKEN'),
-    hfOffline: bool(env, 'HF_HUB_OFFLINE'),
-    maxTextsPerRequest: int(env, 'MAX_TEXTS_PER_REQUEST', 256, 1),
-    maxTextChars: int(env, 'MAX_TEXT_CHARS', 10_000, 1),
-    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024),
-    inferenceWorkers: int(env, 'INFERENCE_WORKERS', cores, 1, 64),
-    inferenceThreads: int(env, 'INFERENCE_THREADS', 1, 1, 64),
-    batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 8, 1, 4096),
-    batchMaxTokens: int(env, 'BATCH_MAX_TOKENS', 1024, 512),
-    batchPacking: bool(env, 'BATCH_PACKING', true),
-    batchMaxPaddingPct: int(env, 'BATCH_MAX_PADDING_PCT', 20, 0, 100),
-    batchMaxDelayMs: int(env, 'BATCH_MAX_DELAY_MS', 10, 0, 10_000),
-    queueMaxItems: int(env, 'QUEUE_MAX_ITEMS', 2048, 1),
-    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1),
-    cacheMemoryBytes: int(env, 'CACHE_MEMORY_BYTES', 64 * 1024 * 1024, 0),
-    redisUrl: str(env, 'REDIS_URL'),
-    redisKeyPrefix: str(env, 'REDIS_KEY_PREFIX') ?? 'sentiment:v1:',
-    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 100, 1),
-    cacheTtlSeconds: int(env, 'CACHE_TTL_SECONDS', 60, 0),
-    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+      e.MODEL_CACHE ??
+      join(e.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sentiment-api', 'models'),
+    modelDtype: e.MODEL_DTYPE,
+    hfEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ''),
+    hfToken: e.HF_TOKEN,
+    hfOffline: e.HF_HUB_OFFLINE,
+    maxTextsPerRequest: e.MAX_TEXTS_PER_REQUEST,
+    maxTextChars: e.MAX_TEXT_CHARS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    inferenceWorkers: e.INFERENCE_WORKERS,
+    inferenceThreads: e.INFERENCE_THREADS,
+    batchMaxItems: e.BATCH_MAX_ITEMS,
+    batchMaxTokens: e.BATCH_MAX_TOKENS,
+    batchPacking: e.BATCH_PACKING,
+    batchMaxPaddingPct: e.BATCH_MAX_PADDING_PCT,
+    batchMaxDelayMs: e.BATCH_MAX_DELAY_MS,
+    queueMaxItems: e.QUEUE_MAX_ITEMS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    cacheMemoryBytes: e.CACHE_MEMORY_BYTES,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisTimeoutMs: e.REDIS_TIMEOUT_MS,
+    cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
   if (config.modelDir && config.modelId) {
     throw new ConfigError('set MODEL_DIR or MODEL_ID, not both');

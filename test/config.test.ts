@@ -49,3 +49,19 @@ test('a bad value is refused with a message naming the variable', () => {
     );
   }
 });
+
+test('several bad values are all named at once, in one line', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', MODEL_DTYPE: 'fp16', BATCH_PACKING: 'maybe', PORT2: 'x' }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message ===
+        "PORT must be a whole number, got 'eighty'; MODEL_DTYPE must be one of fp32, int8, got 'fp16'; BATCH_PACKING must be 1 or 0, got 'maybe'",
+  );
+});
+
+test('numbers are read strictly: no exponent, fraction or sign', () => {
+  for (const raw of ['1e3', '1.5', '-1', '+5', '0x10']) {
+    assert.throws(() => loadConfig({ PORT: raw }), /^ConfigError: PORT must be a whole number/);
+  }
+});
