@@ -52,7 +52,7 @@ function layOutAsHuggingfaceHub(cacheDir: string, repo: string, commit: string, 
 }
 
 /** The cache layout shared with huggingface_hub, transformers and @huggingface/hub. */
-describe('Hub cache layout', () => {
+describe('Hub cache layout', { timeout: 60_000 }, () => {
   const suite = suiteHubAndCache();
 
   test('a model huggingface_hub already downloaded is served with no download', async (t) => {

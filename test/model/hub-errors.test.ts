@@ -27,7 +27,7 @@ async function rejectsWith(promise: Promise<unknown>, kind: string, ...patterns:
 }
 
 /** The failures a user meets, each worded so that they know what to do. */
-describe('pullModel errors', () => {
+describe('pullModel errors', { timeout: 60_000 }, () => {
   const suite = suiteHubAndCache();
 
   test('gated repo: 401 without a token, 403 with a wrong one, success with the right one', async () => {
@@ -133,7 +133,7 @@ describe('pullModel errors', () => {
   });
 });
 
-describe('parseModelSpec', () => {
+describe('parseModelSpec', { timeout: 60_000 }, () => {
   test('org/name defaults to main; @ takes a branch, tag, PR ref or commit', () => {
     assert.deepEqual(parseModelSpec('acme/sst2'), { repo: 'acme/sst2', revision: 'main' });
     assert.deepEqual(parseModelSpec('acme/sst2@v1.0'), { repo: 'acme/sst2', revision: 'v1.0' });
@@ -163,7 +163,7 @@ describe('parseModelSpec', () => {
   });
 });
 
-describe('pullOptionsFromConfig', () => {
+describe('pullOptionsFromConfig', { timeout: 60_000 }, () => {
   test('maps the four Config fields', () => {
     const config = loadConfig({
       MODEL_CACHE: '/srv/models',
@@ -181,7 +181,7 @@ describe('pullOptionsFromConfig', () => {
   });
 });
 
-describe('fsError', () => {
+describe('fsError', { timeout: 60_000 }, () => {
   test('a full disk says so and points at MODEL_CACHE', () => {
     const enospc = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     const part = '/cache/models--acme--x/blobs/0123abcd.incomplete';

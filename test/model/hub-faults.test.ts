@@ -41,7 +41,7 @@ function anythingLoads(cacheDir: string): string | undefined {
 }
 
 /** Failures mid-pull: retries, resume with Range, verification, and what is left on disk. */
-describe('pullModel under faults', () => {
+describe('pullModel under faults', { timeout: 60_000 }, () => {
   let hub: MockHub;
   let cache: { dir: string; cleanup: () => Promise<void> };
   before(async () => {

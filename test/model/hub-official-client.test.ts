@@ -23,7 +23,7 @@ const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).
  * faithful to the Hub and these tests fail; where the two clients disagree about the
  * protocol, the official one decides (docs/model-supply.md, "What the official client covers").
  */
-describe('@huggingface/hub against the mock Hub, and ours beside it', () => {
+describe('@huggingface/hub against the mock Hub, and ours beside it', { timeout: 60_000 }, () => {
   const suite = suiteHubAndCache();
 
   test('modelInfo, listFiles and downloadFile speak the mock', async () => {

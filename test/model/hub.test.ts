@@ -23,7 +23,7 @@ const gitBlobId = (data: string | Uint8Array) => {
 };
 
 /** End-to-end pulls against the mock Hub: what lands on disk, and when the network is used. */
-describe('pullModel', () => {
+describe('pullModel', { timeout: 60_000 }, () => {
   const suite = suiteHubAndCache();
 
   test('pulls config, tokenizer files and model.safetensors of main into a Hub cache snapshot', async () => {
@@ -192,7 +192,7 @@ describe('pullModel', () => {
   });
 });
 
-describe('pullModel from the cache alone', () => {
+describe('pullModel from the cache alone', { timeout: 60_000 }, () => {
   test('pinned commit and branch are served with the Hub gone; offline never dials', async () => {
     const hub = await MockHub.start();
     const cache = await tempCache();
