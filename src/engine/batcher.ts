@@ -15,8 +15,10 @@ export interface BatcherOptions {
   readonly maxQueued: number;
   /** Largest share of a batch's tokens that may be padding (0–1); padded graphs only. */
   readonly maxPadding: number;
-  /** What the runner's graph takes: padded rows, or packed tokens (session.ts, PackedBatch). */
+  /** What the runner's graph takes: padded rows, or packed tokens (token-batch.ts). */
   readonly graph: GraphKind;
+  /** Milliseconds from any origin; `performance.now` unless a test drives time itself. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -80,11 +82,15 @@ export class Batcher {
   private reserved = 0;
   private idleWaiters: (() => void)[] = [];
 
+  private readonly now: () => number;
+
   constructor(
     private readonly runner: BatchRunner,
     private readonly options: BatcherOptions,
     private readonly observer?: BatcherObserver,
-  ) {}
+  ) {
+    this.now = options.clock ?? (() => performance.now());
+  }
 
   /** Texts queued and not yet handed to a worker. */
   get depth(): number {
@@ -146,7 +152,7 @@ export class Batcher {
     sequences: readonly (readonly number[])[],
     signals: readonly AbortSignal[] | undefined,
   ): Promise<Float32Array>[] {
-    const now = performance.now();
+    const now = this.now();
     const results = sequences.map(
       (ids, index) =>
         new Promise<Float32Array>((resolve, reject) => {
@@ -194,7 +200,7 @@ export class Batcher {
    */
   private waitForCompany(): number {
     if (this.busy === 0 || this.queue.length >= this.options.maxItems) return 0;
-    return this.freedAt + this.options.maxDelayMs - performance.now();
+    return this.freedAt + this.options.maxDelayMs - this.now();
   }
 
   private dropAbandoned(): void {
@@ -268,7 +274,7 @@ export class Batcher {
 
   private dispatch(items: Item[]): void {
     const { batch, realTokens, computedTokens } = assembleBatch(this.options.graph, items);
-    const startedAt = performance.now();
+    const startedAt = this.now();
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
     this.busy++;
     this.runner
@@ -283,7 +289,7 @@ export class Batcher {
           computedTokens,
           realTokens,
           queueWaitMs,
-          performance.now() - startedAt,
+          this.now() - startedAt,
         );
       })
       .catch((error: unknown) => {
@@ -296,7 +302,7 @@ export class Batcher {
       })
       .finally(() => {
         this.busy--;
-        this.freedAt = performance.now();
+        this.freedAt = this.now();
         this.pump();
       });
   }

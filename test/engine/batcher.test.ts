@@ -269,9 +269,15 @@ describe('Batcher', () => {
     await Promise.all(a);
   });
 
-  test('under load, a worker that comes free waits up to the delay for a full batch', async () => {
+  test('under load, a worker that comes free waits up to the delay for a full batch', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const runner = new FakeRunner(2);
-    const batcher = new Batcher(runner, { ...options, maxItems: 3, maxDelayMs: 40 });
+    const batcher = new Batcher(runner, {
+      ...options,
+      maxItems: 3,
+      maxDelayMs: 40,
+      clock: () => Date.now(),
+    });
     const first = batcher.submit([seq(1, 2), seq(2, 2), seq(3, 2)]); // worker 1: full
     const second = batcher.submit([seq(4, 2), seq(5, 2), seq(6, 2)]); // worker 2: full
     assert.equal(runner.batches.length, 2);
@@ -287,9 +293,10 @@ describe('Batcher', () => {
     await Promise.all(second);
     const last = batcher.submit([seq(10, 2)]);
     await tick();
-    assert.equal(runner.batches.length, 3);
-    await new Promise((r) => setTimeout(r, 80));
-    assert.equal(runner.batches.length, 4, 'past the delay, a partial batch goes');
+    t.mock.timers.tick(39);
+    assert.equal(runner.batches.length, 3, 'within the delay, it still waits');
+    t.mock.timers.tick(1);
+    assert.equal(runner.batches.length, 4, 'at the delay, a partial batch goes');
     assert.equal(runner.batches[3]?.rows, 1);
     runner.releaseAll();
     await Promise.all([...late, ...more, ...last]);
@@ -304,5 +311,26 @@ describe('Batcher', () => {
     runner.releaseAll();
     await Promise.all(queued);
     await drained;
+  });
+
+  test('room reserved before tokenizing counts against the bound, is given back, and holds a drain open', async () => {
+    const runner = new FakeRunner(1);
+    const batcher = new Batcher(runner, { ...options, maxQueued: 3 });
+    const held = batcher.reserve(2);
+    assert.throws(() => batcher.reserve(2), OverloadedError, 'reserved room is taken');
+    held.release();
+    const room = batcher.reserve(3);
+    let drained = false;
+    const draining = batcher.drain().then(() => (drained = true));
+    await tick();
+    assert.equal(drained, false, 'a drain waits for what was reserved');
+    const results = room.submit([seq(1, 2), seq(2, 2), seq(3, 2)]);
+    assert.throws(() => room.submit([seq(4, 2)]), /used once/);
+    runner.releaseAll();
+    await tick();
+    runner.releaseAll();
+    await Promise.all(results);
+    await draining;
+    assert.equal(drained, true);
   });
 });

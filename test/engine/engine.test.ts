@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { counter, startTestApp, type TestApp } from '../helper.js';
+import { build, counter, until, type TestApp } from '../helper.js';
 
 const longTexts = (n: number, tag: string) =>
   Array.from(
@@ -10,164 +10,136 @@ const longTexts = (n: number, tag: string) =>
   );
 
 /** Waits until the app has read `n` texts from request bodies. */
-async function received(t: TestApp, n: number): Promise<void> {
-  while ((await counter(t.metrics, 'sentiment_texts_total')) < n)
-    await new Promise((r) => setTimeout(r, 2));
-}
+const received = (t: TestApp, n: number) =>
+  until(
+    async () => (await counter(t.metrics, 'sentiment_texts_total')) >= n,
+    `${n} texts received`,
+  );
 
 /** Waits until at least `n` texts are tokenized and waiting in the batcher's queue. */
-async function queued(t: TestApp, n: number): Promise<void> {
-  while (t.engine.batcher.depth < n) await new Promise((r) => setTimeout(r, 2));
-}
+const queued = (t: TestApp, n: number) =>
+  until(() => t.engine.batcher.depth >= n, `${n} texts queued`);
 
 describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => {
-  test('identical texts in flight at once are computed once (coalescing across requests)', async () => {
-    const t = await startTestApp({ CACHE_MEMORY_BYTES: '0' });
-    try {
-      const responses = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          t.app.inject({
-            method: 'POST',
-            url: '/predict',
-            payload: { text: ['the same text, ten times'] },
-          }),
-        ),
-      );
-      assert.ok(responses.every((r) => r.statusCode === 200));
-      assert.equal(new Set(responses.map((r) => r.body)).size, 1);
-      assert.equal(await counter(t.metrics, 'sentiment_computed_texts_total'), 1);
-      assert.equal(await counter(t.metrics, 'sentiment_coalesced_texts_total'), 9);
-    } finally {
-      await t.close();
-    }
-  });
-
-  test('a text repeated inside one body is computed once', async () => {
-    const t = await startTestApp({ CACHE_MEMORY_BYTES: '0' });
-    try {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/predict',
-        payload: { text: ['x y z', 'x y z', 'x y z'] },
-      });
-      assert.equal(res.json<{ predictions: unknown[] }>().predictions.length, 3);
-      assert.equal(await counter(t.metrics, 'sentiment_computed_texts_total'), 1);
-    } finally {
-      await t.close();
-    }
-  });
-
-  test('a padded batch counts its real and padding tokens', async () => {
-    // The bundled model has only the padded graph; the cap at 100% keeps both in one batch.
-    const t = await startTestApp({ CACHE_MEMORY_BYTES: '0', BATCH_MAX_PADDING_PCT: '100' });
-    try {
-      // [CLS] i love you [SEP] and [CLS] good [SEP]: one batch of 2 rows × 5 = 10 tokens.
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/predict',
-        payload: { text: ['I love you', 'good'] },
-      });
-      assert.equal(res.statusCode, 200);
-      assert.equal(await counter(t.metrics, 'sentiment_tokens_total'), 8);
-      assert.equal(await counter(t.metrics, 'sentiment_padding_tokens_total'), 2);
-      const exposition = await t.metrics.registry.metrics();
-      assert.match(exposition, /^sentiment_batch_size_sum 2$/m, 'one batch of two texts');
-      assert.match(exposition, /^sentiment_batch_size_count 1$/m);
-    } finally {
-      await t.close();
-    }
-  });
-
-  test('a client that hangs up has its queued texts dropped before they reach the model', async () => {
-    const t = await startTestApp({ BATCH_MAX_ITEMS: '4', CACHE_MEMORY_BYTES: '0' });
-    try {
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      const { port } = t.app.server.address() as { port: number };
-      const post = (text: string[], signal?: AbortSignal) =>
-        fetch(`http://127.0.0.1:${port}/predict`, {
+  test('identical texts in flight at once are computed once (coalescing across requests)', async (ctx) => {
+    const t = await build(ctx, { CACHE_MEMORY_BYTES: '0' });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.app.inject({
           method: 'POST',
-          body: JSON.stringify({ text }),
-          headers: { 'content-type': 'application/json' },
-          signal,
-        });
-      const busy = post(longTexts(64, 'busy'));
-      await queued(t, 40);
-      const leaving = new AbortController();
-      const abandoned = post(
-        Array.from({ length: 20 }, (_, i) => `short text ${i}`),
-        leaving.signal,
-      );
-      await received(t, 84);
-      leaving.abort();
-      await assert.rejects(abandoned);
-      assert.equal((await busy).status, 200);
-      // The abandoned texts never ran: dropped, and only the busy request's texts were computed.
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal(await counter(t.metrics, 'sentiment_dropped_texts_total'), 20);
-    } finally {
-      await t.close();
-    }
+          url: '/predict',
+          payload: { text: ['the same text, ten times'] },
+        }),
+      ),
+    );
+    assert.ok(responses.every((r) => r.statusCode === 200));
+    assert.equal(new Set(responses.map((r) => r.body)).size, 1);
+    assert.equal(await counter(t.metrics, 'sentiment_computed_texts_total'), 1);
+    assert.equal(await counter(t.metrics, 'sentiment_coalesced_texts_total'), 9);
   });
 
-  test('a full queue answers 429 at once with Retry-After and the detail shape', async () => {
-    const t = await startTestApp({
+  test('a text repeated inside one body is computed once', async (ctx) => {
+    const t = await build(ctx, { CACHE_MEMORY_BYTES: '0' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { text: ['x y z', 'x y z', 'x y z'] },
+    });
+    assert.equal(res.json<{ predictions: unknown[] }>().predictions.length, 3);
+    assert.equal(await counter(t.metrics, 'sentiment_computed_texts_total'), 1);
+  });
+
+  test('a padded batch counts its real and padding tokens', async (ctx) => {
+    // The bundled model has only the padded graph; the cap at 100% keeps both in one batch.
+    const t = await build(ctx, { CACHE_MEMORY_BYTES: '0', BATCH_MAX_PADDING_PCT: '100' });
+    // [CLS] i love you [SEP] and [CLS] good [SEP]: one batch of 2 rows × 5 = 10 tokens.
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { text: ['I love you', 'good'] },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(await counter(t.metrics, 'sentiment_tokens_total'), 8);
+    assert.equal(await counter(t.metrics, 'sentiment_padding_tokens_total'), 2);
+    const exposition = await t.metrics.registry.metrics();
+    assert.match(exposition, /^sentiment_batch_size_sum 2$/m, 'one batch of two texts');
+    assert.match(exposition, /^sentiment_batch_size_count 1$/m);
+  });
+
+  test('a client that hangs up has its queued texts dropped before they reach the model', async (ctx) => {
+    const t = await build(ctx, { BATCH_MAX_ITEMS: '4', CACHE_MEMORY_BYTES: '0' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const post = (text: string[], signal?: AbortSignal) =>
+      fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        body: JSON.stringify({ text }),
+        headers: { 'content-type': 'application/json' },
+        signal,
+      });
+    const busy = post(longTexts(64, 'busy'));
+    await queued(t, 40);
+    const leaving = new AbortController();
+    const abandoned = post(
+      Array.from({ length: 20 }, (_, i) => `short text ${i}`),
+      leaving.signal,
+    );
+    await received(t, 84);
+    leaving.abort();
+    await assert.rejects(abandoned);
+    assert.equal((await busy).status, 200);
+    // The abandoned texts never ran: dropped, and only the busy request's texts were computed.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await counter(t.metrics, 'sentiment_dropped_texts_total'), 20);
+  });
+
+  test('a full queue answers 429 at once with Retry-After and the detail shape', async (ctx) => {
+    const t = await build(ctx, {
       BATCH_MAX_ITEMS: '4',
       QUEUE_MAX_ITEMS: '210',
       CACHE_MEMORY_BYTES: '0',
     });
-    try {
-      const first = t.app.inject({
-        method: 'POST',
-        url: '/predict',
-        payload: { text: longTexts(200, 'first') },
-      });
-      await queued(t, 190);
-      const refused = await t.app.inject({
-        method: 'POST',
-        url: '/predict',
-        payload: { text: longTexts(20, 'second') },
-      });
-      assert.equal(refused.statusCode, 429);
-      assert.equal(refused.headers['retry-after'], '1');
-      const { detail } = refused.json<{
-        detail: { type: string; loc: unknown[]; msg: string }[];
-      }>();
-      assert.equal(detail[0]?.type, 'overloaded');
-      assert.equal((await first).statusCode, 200, 'the request already queued is served');
-    } finally {
-      await t.close();
-    }
+    const first = t.app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { text: longTexts(200, 'first') },
+    });
+    await queued(t, 190);
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { text: longTexts(20, 'second') },
+    });
+    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.headers['retry-after'], '1');
+    const { detail } = refused.json<{
+      detail: { type: string; loc: unknown[]; msg: string }[];
+    }>();
+    assert.equal(detail[0]?.type, 'overloaded');
+    assert.equal((await first).statusCode, 200, 'the request already queued is served');
   });
 
-  test('a request past REQUEST_TIMEOUT_MS gets 504 and its queued work is dropped', async () => {
-    const t = await startTestApp({
+  test('a request past REQUEST_TIMEOUT_MS gets 504 and its queued work is dropped', async (ctx) => {
+    const t = await build(ctx, {
       BATCH_MAX_ITEMS: '2',
       REQUEST_TIMEOUT_MS: '30',
       CACHE_MEMORY_BYTES: '0',
     });
-    try {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/predict',
-        payload: { text: longTexts(100, 'slow') },
-      });
-      assert.equal(res.statusCode, 504);
-      assert.equal(res.json<{ detail: { type: string }[] }>().detail[0]?.type, 'timeout');
-      // The dropped texts are counted when the batcher next looks at its queue.
-      const deadline = Date.now() + 5_000;
-      while (
-        (await counter(t.metrics, 'sentiment_dropped_texts_total')) <= 50 &&
-        Date.now() < deadline
-      ) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      assert.ok((await counter(t.metrics, 'sentiment_dropped_texts_total')) > 50);
-      assert.ok(
-        (await counter(t.metrics, 'sentiment_tokens_total')) < 50 * 512,
-        'most texts never ran',
-      );
-    } finally {
-      await t.close();
-    }
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { text: longTexts(100, 'slow') },
+    });
+    assert.equal(res.statusCode, 504);
+    assert.equal(res.json<{ detail: { type: string }[] }>().detail[0]?.type, 'timeout');
+    // The dropped texts are counted when the batcher next looks at its queue.
+    await until(
+      async () => (await counter(t.metrics, 'sentiment_dropped_texts_total')) > 50,
+      'more than 50 texts dropped',
+    );
+    assert.ok(
+      (await counter(t.metrics, 'sentiment_tokens_total')) < 50 * 512,
+      'most texts never ran',
+    );
   });
 });
