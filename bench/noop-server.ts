@@ -1,42 +1,10 @@
 /**
- * The ceiling of the load profile's shape: a Fastify server, with no schemas, that answers
- * GET /health and POST /predict (reading and discarding the body) with constant bodies.
- * Whatever the service loses against it is the cost of validation, cache and engine.
- * A request with `x-hold-ms: N` is answered N ms later, with the time actually held in
- * `x-held-ms`: an HTTP round trip around an idle wait as long as a forward pass (bench:serve (4)).
+ * The no-op server (bench/lib/noop-app.ts) on HOST:PORT, for bench:serve and `npm run load`
+ * (`--skip-row-count`): the same HTTP shape as the service with none of its work.
  *
  *   PORT=8001 tsx bench/noop-server.ts
  */
-import Fastify, { type FastifyInstance } from 'fastify';
-
-// What the service answers for the profile's three repeated texts, byte for byte in shape.
-const ROW = [
-  { label: 'NEGATIVE', score: 0.25 },
-  { label: 'POSITIVE', score: 0.75 },
-];
-const PREDICTIONS = JSON.stringify({ predictions: [ROW, ROW, ROW] });
-
-/** Builds the no-op app. */
-function buildNoopApp(): FastifyInstance {
-  const app = Fastify({ logger: false });
-  // Read every body, whatever its Content-Type (the profile sends none), and drop it.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) =>
-    done(null, undefined),
-  );
-  app.get('/health', async () => ({ status: 'healthy' }));
-  app.post('/predict', async (request, reply) => {
-    const hold = Number(request.headers['x-hold-ms'] ?? 0);
-    if (hold > 0) {
-      const start = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, hold));
-      reply.header('x-held-ms', String(performance.now() - start));
-    }
-    reply.type('application/json');
-    return PREDICTIONS;
-  });
-  return app;
-}
+import { buildNoopApp } from './lib/noop-app.js';
 
 const app = buildNoopApp();
 const address = await app.listen({

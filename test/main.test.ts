@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BUNDLED_MODEL_DIR } from '../src/config.js';
-import { exited, freePort, startService, waitUntilUp } from './process.js';
+import { exited, freePort, startService, waitUntilUp } from '../devkit/child-service.js';
 
 /** Starts the service expecting it to refuse; returns its exit code and what it printed. */
 async function refusal(

@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { counter, startTestApp, type TestApp } from '../helper.js';
-import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
+import { build, counter, until, type TestApp } from '../helper.js';
+import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until true or fails after `ms`. */
-async function eventually(
-  check: () => Promise<boolean> | boolean,
-  ms = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis() }, () => {
   let redis: RedisServer;
@@ -35,103 +21,87 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
   const predict = (t: TestApp, text: string[]) =>
     t.app.inject({ method: 'POST', url: '/predict', payload: { text } });
 
-  test('two app instances share results: the second computes nothing and answers the same bytes', async () => {
-    const a = await startTestApp({ REDIS_URL: redis.url });
-    const b = await startTestApp({ REDIS_URL: redis.url });
-    try {
-      await eventually(async () => (await client.dbsize()) >= 0, 5_000, 'redis');
-      const texts = ['shared between replicas', 'another shared text'];
-      const first = await predict(a, texts);
-      assert.equal(first.headers['x-cache-hits'], '0');
-      // Writes are off the response path: wait until both keys are in Redis.
-      await eventually(
-        async () => (await client.keys('sentiment:v1:*')).length >= 2,
-        5_000,
-        'keys written',
-      );
-      const second = await predict(b, texts);
-      assert.equal(second.headers['x-cache-hits'], '2');
-      assert.equal(second.body, first.body);
-      assert.equal(await counter(b.metrics, 'sentiment_computed_texts_total'), 0);
-      assert.equal(
-        await counter(b.metrics, 'sentiment_cache_lookups_total', { tier: 'redis', result: 'hit' }),
-        2,
-      );
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-    }
+  test('two app instances share results: the second computes nothing and answers the same bytes', async (ctx) => {
+    const a = await build(ctx, { REDIS_URL: redis.url });
+    const b = await build(ctx, { REDIS_URL: redis.url });
+    await until(async () => (await client.dbsize()) >= 0, 'redis', 5_000);
+    const texts = ['shared between replicas', 'another shared text'];
+    const first = await predict(a, texts);
+    assert.equal(first.headers['x-cache-hits'], '0');
+    // Writes are off the response path: wait until both keys are in Redis.
+    await until(
+      async () => (await client.keys('sentiment:v1:*')).length >= 2,
+      'keys written',
+      5_000,
+    );
+    const second = await predict(b, texts);
+    assert.equal(second.headers['x-cache-hits'], '2');
+    assert.equal(second.body, first.body);
+    assert.equal(await counter(b.metrics, 'sentiment_computed_texts_total'), 0);
+    assert.equal(
+      await counter(b.metrics, 'sentiment_cache_lookups_total', { tier: 'redis', result: 'hit' }),
+      2,
+    );
   });
 
-  test('entries expire after CACHE_TTL_SECONDS', async () => {
-    const t = await startTestApp({ REDIS_URL: redis.url, CACHE_TTL_SECONDS: '1' });
-    try {
-      await predict(t, ['this one expires']);
-      await eventually(
-        async () => {
-          const keys = await client.keys('sentiment:v1:*');
-          const ttls = await Promise.all(keys.map((k) => client.ttl(k)));
-          return ttls.some((ttl) => ttl === 1);
-        },
-        5_000,
-        'a key with a 1 s TTL',
-      );
-      await sleep(1_300);
-      const again = await predict(t, ['this one expires']);
-      assert.equal(again.headers['x-cache-hits'], '0', 'expired in both tiers');
-      assert.equal(await counter(t.metrics, 'sentiment_computed_texts_total'), 2);
-    } finally {
-      await t.close();
-    }
+  test('entries expire after CACHE_TTL_SECONDS', async (ctx) => {
+    const t = await build(ctx, { REDIS_URL: redis.url, CACHE_TTL_SECONDS: '1' });
+    await predict(t, ['this one expires']);
+    await until(
+      async () => {
+        const keys = await client.keys('sentiment:v1:*');
+        const ttls = await Promise.all(keys.map((k) => client.ttl(k)));
+        return ttls.some((ttl) => ttl === 1);
+      },
+      'a key with a 1 s TTL',
+      5_000,
+    );
+    await sleep(1_300);
+    const again = await predict(t, ['this one expires']);
+    assert.equal(again.headers['x-cache-hits'], '0', 'expired in both tiers');
+    assert.equal(await counter(t.metrics, 'sentiment_computed_texts_total'), 2);
   });
 
-  test('Redis killed mid-test: requests still succeed; after a restart the client reconnects by itself', async () => {
-    const t = await startTestApp({ REDIS_URL: redis.url, CACHE_MEMORY_BYTES: '0' });
-    try {
-      assert.equal((await predict(t, ['before the crash'])).statusCode, 200);
-      await redis.kill();
-      for (let i = 0; i < 5; i++) {
-        const res = await predict(t, [`while redis is down ${i}`]);
-        assert.equal(res.statusCode, 200);
-      }
-      assert.ok((await counter(t.metrics, 'sentiment_cache_errors_total', { tier: 'redis' })) >= 1);
-      await redis.restart();
-      client.disconnect();
-      client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-      // Reconnection is the client's own doing; results are stored again once it is back.
-      await eventually(
-        async () => {
-          await predict(t, ['after the restart']);
-          return (await client.keys('sentiment:v1:*')).length > 0;
-        },
-        15_000,
-        'writes after reconnect',
-      );
-      const hit = await predict(t, ['after the restart']);
-      assert.equal(hit.headers['x-cache-hits'], '1');
-    } finally {
-      await t.close();
+  test('Redis killed mid-test: requests still succeed; after a restart the client reconnects by itself', async (ctx) => {
+    const t = await build(ctx, { REDIS_URL: redis.url, CACHE_MEMORY_BYTES: '0' });
+    assert.equal((await predict(t, ['before the crash'])).statusCode, 200);
+    await redis.kill();
+    for (let i = 0; i < 5; i++) {
+      const res = await predict(t, [`while redis is down ${i}`]);
+      assert.equal(res.statusCode, 200);
     }
+    assert.ok((await counter(t.metrics, 'sentiment_cache_errors_total', { tier: 'redis' })) >= 1);
+    await redis.restart();
+    client.disconnect();
+    client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    // Reconnection is the client's own doing; results are stored again once it is back.
+    await until(
+      async () => {
+        await predict(t, ['after the restart']);
+        return (await client.keys('sentiment:v1:*')).length > 0;
+      },
+      'writes after reconnect',
+      15_000,
+    );
+    const hit = await predict(t, ['after the restart']);
+    assert.equal(hit.headers['x-cache-hits'], '1');
   });
 
-  test('a Redis that stops answering costs at most REDIS_TIMEOUT_MS: the model answers', async () => {
-    const t = await startTestApp({
+  test('a Redis that stops answering costs at most REDIS_TIMEOUT_MS: the model answers', async (ctx) => {
+    const t = await build(ctx, {
       REDIS_URL: redis.url,
       CACHE_MEMORY_BYTES: '0',
       REDIS_TIMEOUT_MS: '100',
     });
-    try {
-      await eventually(async () => (await predict(t, ['warm'])).statusCode === 200, 5_000, 'app');
-      await client.call('CLIENT', 'PAUSE', '1500', 'ALL');
-      const started = performance.now();
-      const res = await predict(t, ['asked while redis is paused']);
-      const elapsed = performance.now() - started;
-      assert.equal(res.statusCode, 200);
-      assert.equal(res.headers['x-cache-hits'], '0');
-      assert.ok(elapsed < 1_000, `answered in ${elapsed.toFixed(0)} ms, not after the pause`);
-      assert.ok((await counter(t.metrics, 'sentiment_cache_errors_total', { tier: 'redis' })) >= 1);
-      await sleep(1_600);
-    } finally {
-      await t.close();
-    }
+    await until(async () => (await predict(t, ['warm'])).statusCode === 200, 'app', 5_000);
+    await client.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    const started = performance.now();
+    const res = await predict(t, ['asked while redis is paused']);
+    const elapsed = performance.now() - started;
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['x-cache-hits'], '0');
+    assert.ok(elapsed < 1_000, `answered in ${elapsed.toFixed(0)} ms, not after the pause`);
+    assert.ok((await counter(t.metrics, 'sentiment_cache_errors_total', { tier: 'redis' })) >= 1);
+    await sleep(1_600);
   });
 });

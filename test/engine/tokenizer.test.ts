@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { BUNDLED_MODEL_DIR } from '../../src/config.js';
 import { ModelTokenizer } from '../../src/engine/tokenizer.js';
 import { resolveModelFiles } from '../../src/model/model-files.js';
-import { shared, skipWithoutShared } from '../shared-data.js';
+import { shared, skipWithoutShared } from '../../devkit/shared-data.js';
 
 const bundled = ModelTokenizer.fromModelFiles(resolveModelFiles(BUNDLED_MODEL_DIR, 'fp32'), 512);
 

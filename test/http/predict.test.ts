@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { shared, skipWithoutShared } from '../shared-data.js';
+import { shared, skipWithoutShared } from '../../devkit/shared-data.js';
 import { startTestApp, type TestApp } from '../helper.js';
 
 interface Golden {

@@ -8,8 +8,8 @@ import {
   targetVUs,
 } from '../../load/profile.js';
 import { runLoad, type LoadResult } from '../../load/run-load.js';
-import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
-import { exited, freePort, startService, waitUntilUp } from '../process.js';
+import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
+import { exited, freePort, startService, waitUntilUp } from '../../devkit/child-service.js';
 
 describe('the load profile (load/profile.json)', () => {
   test('reads k6 durations and stages', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { measureSst2Accuracy } from '../../../bench/sst2-accuracy.js';
-import { shared, skipWithoutShared } from '../../shared-data.js';
+import { measureSst2Accuracy } from '../../../devkit/sst2-accuracy.js';
+import { shared, skipWithoutShared } from '../../../devkit/shared-data.js';
 
 const skip =
   skipWithoutShared('models', 'sst2-tiny-distilbert', 'model.safetensors') ||

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { convertModel } from '../../../src/model/convert/index.js';
-import { shared, skipWithoutShared } from '../../shared-data.js';
+import { shared, skipWithoutShared } from '../../../devkit/shared-data.js';
 import { loadGraph, maxAbsDiff, type GraphRunner } from './run-graph.js';
 
 // The proof that the converter is right: the shared small real model, converted from its

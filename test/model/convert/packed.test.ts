@@ -8,7 +8,7 @@ import { DType, GraphBuilder } from '../../../src/model/convert/onnx-builder.js'
 import { ModelLoadError } from '../../../src/errors.js';
 import { ONNX_FILES, PACKED_ONNX_FILES } from '../../../src/model/model-files.js';
 import { ModelSession } from '../../../src/model/session.js';
-import { shared, skipWithoutShared } from '../../shared-data.js';
+import { shared, skipWithoutShared } from '../../../devkit/shared-data.js';
 import { loadGraph, loadPackedGraph, maxAbsDiff } from './run-graph.js';
 import { POSITIONS, removeTinyBerts, tinyBert, VOCAB } from './tiny-bert.js';
 

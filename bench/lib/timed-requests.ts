@@ -1,55 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Client } from 'undici';
-import { freePort, waitUntilUp } from '../test/process.js';
-
-const ROOT = new URL('../', import.meta.url);
-
-/** A server running as a child process, and how to stop it. */
-export interface ChildServer {
-  readonly baseUrl: string;
-  readonly pid: number;
-  /** Everything it printed (for an error report). */
-  output(): string;
-  /** SIGTERM, then waits for the exit (the service drains first). */
-  stop(): Promise<void>;
-}
-
 /**
- * Starts the service (`node --import tsx src/main.ts`, as test/process.ts does) or the no-op
- * server on a free loopback port with `env` on top of ours, and waits until /health answers.
+ * Timed HTTP loops of bench:serve against a server started with devkit/child-service.ts: the
+ * service's throughput on cache misses, its idle latency, and the no-op server's held round trips.
  */
-export async function startChild(
-  kind: 'service' | 'noop',
-  env: Record<string, string>,
-  timeoutMs = 180_000,
-): Promise<ChildServer> {
-  const port = await freePort();
-  const script = kind === 'service' ? 'src/main.ts' : 'bench/noop-server.ts';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  try {
-    await Promise.race([
-      waitUntilUp(`${baseUrl}/health`, timeoutMs),
-      exited.then(() => Promise.reject(new Error(`${kind} exited at start-up:\n${output}`))),
-    ]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { baseUrl, pid: child.pid as number, output: () => output, stop };
-}
+import { Client } from 'undici';
 
 /**
  * Sequences/s of the service on cache misses: `clients` keep-alive connections, each sending

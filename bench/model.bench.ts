@@ -5,9 +5,10 @@
  *
  *   flock /tmp/bench.lock npm run bench:model [-- --all] [--seconds 3] [--rounds 3]
  *
- * `--all` adds the int8 layouts that lost (kept so the choice can be re-measured).
+ * `--all` adds the int8 variants that lost (kept so the choice can be re-measured).
  * `--packed` instead times the SST-2 dev sentences (real lengths) through the padded graph,
- * sorted and in arrival order, and through the packed, padding-free graph (bench/packed-batches.ts).
+ * sorted and in arrival order, and through the packed, padding-free graph, one batch strategy
+ * each (bench/lib/batch-strategies.ts). Results and the decisions they led to: docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { layoutFeeds, PACKED_LAYOUTS, sst2TokenIds } from './packed-batches.js';
+import { BATCH_STRATEGIES, strategyFeeds, sst2TokenIds } from './lib/batch-strategies.js';
 import {
   buildEncoderGraph,
   DEFAULT_INT8_GRAPH,
@@ -35,7 +36,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'generated/distilbert-base' },
     measure: { type: 'string' },
     packed: { type: 'boolean', default: false },
-    'measure-layout': { type: 'string' },
+    'measure-strategy': { type: 'string' },
   },
 });
 const SEQUENCE_LENGTH = 32;
@@ -100,10 +101,10 @@ async function main(): Promise<void> {
   for (const variant of variants)
     writeFileSync(join(graphDir, variant.file), buildEncoderGraph(spec, variant.graph));
   // Each measurement runs in a fresh process: several large sessions in one process slowed
-  // whichever ran later by up to 3×. The machine is shared, so the variants are interleaved
-  // over rounds and each cell's best window kept: other people's jobs only ever slow a window
-  // down, so the fastest one is the closest to the machine's real speed. Each child also
-  // reports the CPU its process got (≈2.0 cores when uncontended) so a disturbed run shows.
+  // whichever ran later (docs/benchmarks.md). The machine is shared, so the variants are
+  // interleaved over rounds and each cell's best window kept: other people's jobs only ever
+  // slow a window down, so the fastest one is the closest to the machine's real speed. Each
+  // child also reports the CPU cores its process got, so a disturbed run shows.
   const samples = variants.map(() => BATCHES.map(() => [] as Window[]));
   console.log(
     `load average before: ${loadavg()
@@ -186,10 +187,10 @@ async function measure(session: ort.InferenceSession, batch: number): Promise<Wi
   return { rate: (runs * batch) / elapsed, cores: (cpu.user + cpu.system) / 1e6 / elapsed };
 }
 
-/** Child mode: time full passes over SST-2 dev in one batch layout; print a Window as JSON. */
-async function measureLayout(index: number): Promise<void> {
-  const layout = PACKED_LAYOUTS[index]!;
-  const file = layout.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32;
+/** Child mode: time full passes over SST-2 dev in one batch strategy; print a Window as JSON. */
+async function measureStrategy(index: number): Promise<void> {
+  const strategy = BATCH_STRATEGIES[index]!;
+  const file = strategy.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32;
   const session = await ort.InferenceSession.create(join(args.out, file), {
     intraOpNumThreads: 2,
     interOpNumThreads: 1,
@@ -197,7 +198,7 @@ async function measureLayout(index: number): Promise<void> {
     graphOptimizationLevel: 'all',
   });
   const sequences = sst2TokenIds(args.out);
-  const { feeds, tokens } = layoutFeeds(sequences, layout);
+  const { feeds, tokens } = strategyFeeds(sequences, strategy);
   // The largest run first, so ONNX Runtime's arena has grown before the clock starts.
   const largest = feeds.reduce((a, b) =>
     b.input_ids!.data.length > a.input_ids!.data.length ? b : a,
@@ -214,7 +215,7 @@ async function measureLayout(index: number): Promise<void> {
   }
   const cpu = process.cpuUsage(cpuBefore);
   const real = sequences.reduce((n, ids) => n + ids.length, 0);
-  const window: LayoutWindow = {
+  const window: StrategyWindow = {
     rate: (passes * sequences.length) / elapsed,
     cores: (cpu.user + cpu.system) / 1e6 / elapsed,
     runs: feeds.length,
@@ -223,14 +224,14 @@ async function measureLayout(index: number): Promise<void> {
   process.stdout.write(JSON.stringify(window));
 }
 
-interface LayoutWindow extends Window {
+interface StrategyWindow extends Window {
   /** Graph runs per pass over the dev set. */
   runs: number;
   /** Tokens the graph computes per real token (1 = no padding). */
   tokensPerReal: number;
 }
 
-/** `--packed`: every layout in its own child process, interleaved over rounds, best kept. */
+/** `--packed`: every strategy in its own child process, interleaved over rounds, best kept. */
 async function mainPacked(): Promise<void> {
   const dir = args.out;
   if (!existsSync(join(dir, PACKED_ONNX_FILES.fp32))) {
@@ -244,15 +245,15 @@ async function mainPacked(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const samples = PACKED_LAYOUTS.map(() => [] as LayoutWindow[]);
+  const samples = BATCH_STRATEGIES.map(() => [] as StrategyWindow[]);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, layout] of PACKED_LAYOUTS.entries()) {
+    for (const [i, strategy] of BATCH_STRATEGIES.entries()) {
       const child = spawnSync(
         process.execPath,
         [
           ...process.execArgv,
           fileURLToPath(import.meta.url),
-          '--measure-layout',
+          '--measure-strategy',
           String(i),
           '--out',
           dir,
@@ -262,11 +263,11 @@ async function mainPacked(): Promise<void> {
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
       if (child.status !== 0)
-        throw new Error(`measuring ${layout.name} failed (exit ${child.status})`);
-      const window = JSON.parse(child.stdout) as LayoutWindow;
+        throw new Error(`measuring ${strategy.name} failed (exit ${child.status})`);
+      const window = JSON.parse(child.stdout) as StrategyWindow;
       samples[i]!.push(window);
       console.log(
-        `round ${round + 1}/${rounds} ${layout.name}: ${window.rate.toFixed(1)} seq/s (${window.cores.toFixed(2)} cores)`,
+        `round ${round + 1}/${rounds} ${strategy.name}: ${window.rate.toFixed(1)} seq/s (${window.cores.toFixed(2)} cores)`,
       );
     }
   }
@@ -278,18 +279,19 @@ async function mainPacked(): Promise<void> {
   const best = samples.map((windows) => windows.reduce((a, b) => (b.rate > a.rate ? b : a)));
   const reference = best[0]!.rate;
   console.log(
-    '\n| layout | graph runs | tokens computed / real | seq/s | × sorted batch 8 | cores |',
+    '\n| batch strategy | graph runs | tokens computed / real | seq/s | × sorted batch 8 | cores |',
   );
   console.log('|---|---:|---:|---:|---:|---:|');
-  PACKED_LAYOUTS.forEach((layout, i) => {
+  BATCH_STRATEGIES.forEach((strategy, i) => {
     const w = best[i]!;
     console.log(
-      `| ${layout.name} | ${w.runs} | ${w.tokensPerReal.toFixed(2)} | ${w.rate.toFixed(1)} | ${(w.rate / reference).toFixed(2)}× | ${w.cores.toFixed(2)} |`,
+      `| ${strategy.name} | ${w.runs} | ${w.tokensPerReal.toFixed(2)} | ${w.rate.toFixed(1)} | ${(w.rate / reference).toFixed(2)}× | ${w.cores.toFixed(2)} |`,
     );
   });
 }
 
 if (args.measure) await measureFile(args.measure);
-else if (args['measure-layout'] !== undefined) await measureLayout(Number(args['measure-layout']));
+else if (args['measure-strategy'] !== undefined)
+  await measureStrategy(Number(args['measure-strategy']));
 else if (args.packed) await mainPacked();
 else await main();

@@ -1,20 +1,24 @@
 import { Piscina } from 'piscina';
-import { assembleBatch } from '../src/model/token-batch.js';
-import type { GraphKind, TokenBatch } from '../src/model/token-batch.js';
+import { assembleBatch } from '../../src/model/token-batch.js';
+import type { GraphKind, TokenBatch } from '../../src/model/token-batch.js';
 import type { OrtWorkerData, OrtWorkerRequest } from './ort-worker.js';
 
-/** Sequences per second of one layout at one batch size. */
-export interface RawRate {
-  readonly graph: GraphKind;
+/** A pool of `workers` worker threads, each session with `threads` intra-op threads. */
+export interface WorkerPool {
   readonly workers: number;
   readonly threads: number;
+}
+
+/** Sequences per second of one worker pool at one batch size. */
+export interface RawRate extends WorkerPool {
+  readonly graph: GraphKind;
   readonly batchSize: number;
   readonly seqPerS: number;
 }
 
 /**
  * ONNX Runtime without the service: `workers` worker threads each with one session of
- * `threads` intra-op threads, as INFERENCE_WORKERS × INFERENCE_THREADS lay the service out.
+ * `threads` intra-op threads, the pool INFERENCE_WORKERS × INFERENCE_THREADS give the service.
  */
 export class RawOrt {
   private constructor(
@@ -23,7 +27,7 @@ export class RawOrt {
     private readonly graph: GraphKind,
   ) {}
 
-  /** `graph` says how batches are laid out: padded rows, or packed for a packed graph. */
+  /** `graph` says how batches are assembled: padded rows, or packed for a packed graph. */
   static async start(
     onnxPath: string,
     workers: number,
@@ -99,19 +103,19 @@ export class RawOrt {
 }
 
 /**
- * The ceiling: each layout at each batch size, best first. The layouts share the machine's
+ * The ceiling: each worker pool at each batch size, best first. The pools share the machine's
  * cores (workers × threads ≤ cores, the service's rule).
  */
 export async function rawCeiling(
   onnxPath: string,
   graph: GraphKind,
   sequences: readonly number[][],
-  layouts: readonly { workers: number; threads: number }[],
+  pools: readonly WorkerPool[],
   batchSizes: readonly number[],
   rounds: number,
 ): Promise<RawRate[]> {
   const rates: RawRate[] = [];
-  for (const { workers, threads } of layouts) {
+  for (const { workers, threads } of pools) {
     const ort = await RawOrt.start(onnxPath, workers, threads, graph);
     for (const batchSize of batchSizes) {
       const seqPerS = await ort.throughput(sequences, batchSize, rounds);

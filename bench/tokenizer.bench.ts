@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import rust from 'tokenizers';
 import { BUNDLED_MODEL_DIR } from '../src/config.js';
-import { shared, skipWithoutShared } from '../test/shared-data.js';
+import { shared, skipWithoutShared } from '../devkit/shared-data.js';
 
 const FIXTURE =
   'data/distilbert-base-uncased/fixtures/squad_dev_v1.1_questions_bert_uncased_ids.jsonl';

@@ -5,8 +5,8 @@
  *   npm run bench:accuracy [-- --model ../shared/models/sst2-tiny-distilbert --dev ../shared/data/sst2/dev.tsv]
  */
 import { parseArgs } from 'node:util';
-import { shared } from '../test/shared-data.js';
-import { measureSst2Accuracy } from './sst2-accuracy.js';
+import { shared } from '../devkit/shared-data.js';
+import { measureSst2Accuracy } from '../devkit/sst2-accuracy.js';
 
 const { values: args } = parseArgs({
   options: {

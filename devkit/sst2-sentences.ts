@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { shared } from '../test/shared-data.js';
+import { shared } from './shared-data.js';
 
 /** SST-2's dev split in ../shared beside the checkout (SHARED_DIR overrides). */
 export const SST2_DEV = shared('data', 'sst2', 'dev.tsv');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { describe, test } from 'node:test';
-import { cpuSplit, threadCpuSeconds } from '../../bench/thread-cpu.js';
+import { cpuSplit, threadCpuSeconds } from '../../devkit/thread-cpu.js';
 
-describe('CPU per thread (bench/thread-cpu.ts)', () => {
+describe('CPU per thread (devkit/thread-cpu.ts)', () => {
   test('splits CPU into the main thread, the busiest threads and the rest', () => {
     const before = new Map([
       [10, 1],

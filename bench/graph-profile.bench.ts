@@ -1,14 +1,14 @@
 /**
  * bench:profile — where a forward pass spends its time, per ONNX op type, for each way of
- * cutting SST-2 dev into graph runs (bench/packed-batches.ts), with ONNX Runtime's own
+ * cutting SST-2 dev into graph runs (bench/lib/batch-strategies.ts), with ONNX Runtime's own
  * profiler on one intra-op thread:
  *
  *   flock /tmp/bench.lock npm run bench:profile -- [--model-dir DIR] [--sentences 320]
  *
- * Each layout runs once to warm up, then once profiled; the table gives milliseconds per op
- * type and each layout's total. Last, the padded attention area of the packed graph's two
- * groups against one group and against length-sorted batches, on all of SST-2 dev. The profiler adds its own overhead: compare rows, not totals
- * with bench:model.
+ * Each strategy runs once to warm up, then once profiled; the table gives milliseconds per op
+ * type and each strategy's total. Last, the padded attention area of the packed graph's two
+ * groups against one group and against length-sorted batches, on all of SST-2 dev. The
+ * profiler adds its own overhead: compare rows, not totals with bench:model.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { pack } from '../src/model/token-batch.js';
 import { ONNX_FILES, PACKED_ONNX_FILES } from '../src/model/model-files.js';
-import { layoutFeeds, sst2TokenIds, type BatchLayout } from './packed-batches.js';
+import { strategyFeeds, sst2TokenIds, type BatchStrategy } from './lib/batch-strategies.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,7 +29,7 @@ const dir = args['model-dir'];
 const all = sst2TokenIds(dir);
 const sequences = all.slice(0, Number(args.sentences));
 
-const LAYOUTS: readonly BatchLayout[] = [
+const STRATEGIES: readonly BatchStrategy[] = [
   { name: 'normal, sorted, batch 8', graph: 'padded', size: 8, sorted: true },
   { name: 'packed, sorted, 8 per pack', graph: 'packed', size: 8, sorted: true },
   { name: 'packed, arrival order, 8 per pack', graph: 'packed', size: 8, sorted: false },
@@ -43,12 +43,12 @@ interface ProfileEvent {
   readonly args?: { readonly op_name?: string };
 }
 
-const byLayout: Map<string, number>[] = [];
+const byStrategy: Map<string, number>[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'ort-profile-'));
 try {
-  for (const layout of LAYOUTS) {
-    const file = join(dir, layout.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32);
-    const { feeds } = layoutFeeds(sequences, layout);
+  for (const strategy of STRATEGIES) {
+    const file = join(dir, strategy.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32);
+    const { feeds } = strategyFeeds(sequences, strategy);
     const warm = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
     for (const feed of feeds) await warm.run(feed);
     await warm.release();
@@ -58,13 +58,13 @@ try {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       enableProfiling: true,
-      profileFilePrefix: join(scratch, `layout${byLayout.length}`),
+      profileFilePrefix: join(scratch, `strategy${byStrategy.length}`),
     });
     for (const feed of feeds) await session.run(feed);
     // endProfiling writes the trace; the binding does not return its path, so find it.
     session.endProfiling();
     await session.release();
-    const trace = readdirSync(scratch).find((f) => f.startsWith(`layout${byLayout.length}`));
+    const trace = readdirSync(scratch).find((f) => f.startsWith(`strategy${byStrategy.length}`));
     const events = JSON.parse(readFileSync(join(scratch, trace!), 'utf8')) as ProfileEvent[];
     const ms = new Map<string, number>();
     for (const event of events) {
@@ -72,25 +72,25 @@ try {
       const op = event.args?.op_name ?? '?';
       ms.set(op, (ms.get(op) ?? 0) + event.dur / 1000);
     }
-    byLayout.push(ms);
-    process.stderr.write(`profiled ${layout.name}\n`);
+    byStrategy.push(ms);
+    process.stderr.write(`profiled ${strategy.name}\n`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-const ops = [...new Set(byLayout.flatMap((ms) => [...ms.keys()]))]
-  .map((op) => ({ op, most: Math.max(...byLayout.map((ms) => ms.get(op) ?? 0)) }))
+const ops = [...new Set(byStrategy.flatMap((ms) => [...ms.keys()]))]
+  .map((op) => ({ op, most: Math.max(...byStrategy.map((ms) => ms.get(op) ?? 0)) }))
   .filter(({ most }) => most >= 1)
   .sort((a, b) => b.most - a.most)
   .map(({ op }) => op);
 console.log(`\n${sequences.length} SST-2 dev sentences, ${dir}, ms per op type (1 thread)\n`);
-console.log(`| op | ${LAYOUTS.map((l) => l.name).join(' | ')} |`);
-console.log(`|---|${LAYOUTS.map(() => '---:').join('|')}|`);
+console.log(`| op | ${STRATEGIES.map((l) => l.name).join(' | ')} |`);
+console.log(`|---|${STRATEGIES.map(() => '---:').join('|')}|`);
 for (const op of ops) {
-  console.log(`| ${op} | ${byLayout.map((ms) => (ms.get(op) ?? 0).toFixed(1)).join(' | ')} |`);
+  console.log(`| ${op} | ${byStrategy.map((ms) => (ms.get(op) ?? 0).toFixed(1)).join(' | ')} |`);
 }
-const totals = byLayout.map((ms) => [...ms.values()].reduce((a, b) => a + b, 0));
+const totals = byStrategy.map((ms) => [...ms.values()].reduce((a, b) => a + b, 0));
 console.log(`| **total** | ${totals.map((t) => t.toFixed(1)).join(' | ')} |`);
 
 // Attention's padded area (Σ rows × longest² over the graph runs) on all of SST-2 dev in

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root, whatever the test's working directory. */
+/** The repository root, whatever the working directory. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**

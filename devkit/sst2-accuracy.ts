@@ -13,7 +13,7 @@ import { readModelConfig, resolveModelFiles } from '../src/model/model-files.js'
 import { ModelSession } from '../src/model/session.js';
 import { readSst2 } from './sst2-sentences.js';
 
-/** One graph layout's results on the SST-2 dev set. */
+/** One graph variant's results on the SST-2 dev set. */
 export interface VariantAccuracy {
   readonly name: string;
   readonly graph: GraphOptions;
@@ -27,7 +27,7 @@ export interface VariantAccuracy {
   readonly bytes: number;
 }
 
-/** The graph layouts compared; the first is the reference for agreement. */
+/** The graph variants compared; the first is the reference for agreement. */
 export const ACCURACY_VARIANTS: readonly { name: string; graph: GraphOptions }[] = [
   { name: 'fp32 plain', graph: {} },
   { name: 'fp32 optimised (fused)', graph: { fused: true } },
