@@ -54,14 +54,14 @@ export interface Config {
   /** INFERENCE_THREADS: intra-op threads per session; workers × threads ≈ cores is the rule. */
   readonly inferenceThreads: number;
   /**
-   * BATCH_MAX_ITEMS: most texts in one forward pass. 8 measured best on base DistilBERT with
-   * two single-thread workers (docs/benchmarks.md): bigger batches pad more (padded graph) or
-   * pay attention's square cost over a longer row (packed graph).
+   * BATCH_MAX_ITEMS: most texts in one forward pass. The default was chosen by measurement
+   * on base DistilBERT with two single-thread workers (docs/benchmarks.md, "Serving"): bigger
+   * batches pad more (padded graph) or pay attention's square cost over longer rows (packed).
    */
   readonly batchMaxItems: number;
   /**
    * BATCH_MAX_TOKENS: most tokens in one forward pass (padded: items × longest; packed: the
-   * total). 1024 bounds a packed row's attention scores to ~50 MB per worker.
+   * total). It bounds the attention scores a worker holds: tokens² × heads × 4 bytes.
    */
   readonly batchMaxTokens: number;
   /**
@@ -75,8 +75,9 @@ export interface Config {
    * BATCH_MAX_DELAY_MS: under load (another worker busy), how long a worker that has just come
    * free may wait for a full batch (BATCH_MAX_ITEMS) before it takes what is queued. The
    * clients it just answered are usually about to send again, and a full batch computes each
-   * text faster. An idle server never waits, so a lone request pays nothing. 10 measured best
-   * (docs/benchmarks.md, "Serving"); 0 sends work the moment a worker frees up.
+   * text faster. An idle server never waits, so a lone request pays nothing. The default was
+   * chosen by measurement (docs/benchmarks.md, "Serving"); 0 sends work the moment a worker
+   * frees up.
    */
   readonly batchMaxDelayMs: number;
   /** QUEUE_MAX_ITEMS: texts waiting for the model beyond which requests get 429. */

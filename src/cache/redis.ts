@@ -43,11 +43,6 @@ export class RedisCache implements CacheTierStore {
     this.client.on('close', () => this.transition('down', 'connection closed'));
   }
 
-  /** Whether the last connection attempt succeeded; the readiness probe does not depend on it. */
-  get connected(): boolean {
-    return this.state === 'up';
-  }
-
   async getMany(keys: readonly string[]): Promise<(Scores | undefined)[]> {
     if (keys.length === 0) return [];
     try {

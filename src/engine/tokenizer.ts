@@ -5,9 +5,10 @@ import { readJson, type ModelFiles } from '../model/model-files.js';
 import { wordPieceTokenizerJson, type TokenizerConfig } from '../model/wordpiece.js';
 
 /**
- * BERT WordPiece tokenization, identical to Hugging Face's (checked on 10,570 + 42 vectors in
- * test/engine/tokenizer.test.ts). Uses the pure-TypeScript @huggingface/tokenizers: synchronous
- * and ~4x cheaper per call than the Rust binding's async API here (bench/tokenizer.ts).
+ * BERT WordPiece tokenization, identical to Hugging Face's (checked against its reference
+ * vectors in test/engine/tokenizer.test.ts). Uses the pure-TypeScript @huggingface/tokenizers:
+ * synchronous, and cheaper per call than the Rust binding's async API (`npm run
+ * bench:tokenizer`, docs/benchmarks.md).
  */
 export class ModelTokenizer {
   private readonly clsId: number;
@@ -63,8 +64,8 @@ export class ModelTokenizer {
   }
 
   /**
-   * Encodes many texts, giving the event loop a turn every ~1 ms: a request of 256 long texts
-   * costs ~0.5 s of tokenization, which must not freeze every other request meanwhile.
+   * Encodes many texts, giving the event loop a turn every millisecond or so: a request of
+   * many long texts must not freeze every other request while it is tokenized.
    */
   async encodeAll(texts: readonly string[]): Promise<number[][]> {
     const sequences: number[][] = [];
