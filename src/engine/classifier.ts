@@ -95,7 +95,7 @@ export class Classifier implements TextClassifier {
       giveUp = () => {
         if (settled) return;
         settled = true;
-        for (const entry of joined.values()) if (--entry.waiters === 0) entry.controller.abort();
+        for (const [text, entry] of joined) if (--entry.waiters === 0) this.cancel(text, entry);
         reject(timedOut ? new RequestTimeoutError(this.timeoutMs) : new RequestAbortedError());
       };
     });
@@ -116,6 +116,16 @@ export class Classifier implements TextClassifier {
       settled = true;
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Drops a text nobody waits for any more: from the queue (its abort), and from the map of
+   * texts in flight at once, so a request that asks for it a moment later computes it again
+   * instead of joining a computation that will only ever answer "aborted".
+   */
+  private cancel(text: string, entry: InFlight): void {
+    entry.controller.abort();
+    if (this.inFlight.get(text) === entry) this.inFlight.delete(text);
   }
 
   private labelled(scores: readonly Scores[], cacheHits: number): Classification {
@@ -167,7 +177,9 @@ export class Classifier implements TextClassifier {
           (scores) => this.cache.setMany([[key, scores]]),
           () => undefined,
         )
-        .finally(() => this.inFlight.delete(key));
+        .finally(() => {
+          if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+        });
       started.set(key, entry);
     });
     return started;

@@ -93,6 +93,34 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
     assert.equal(await counter(t.metrics, 'sentiment_dropped_texts_total'), 20);
   });
 
+  test('a text asked again just after its only client hung up is computed, not answered 499', async (ctx) => {
+    const t = await build(ctx, { BATCH_MAX_ITEMS: '4', CACHE_MEMORY_BYTES: '0' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const post = (text: string[], signal?: AbortSignal) =>
+      fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        body: JSON.stringify({ text }),
+        headers: { 'content-type': 'application/json' },
+        signal,
+      });
+    const busy = post(longTexts(64, 'busy'));
+    await queued(t, 40);
+    const leaving = new AbortController();
+    const first = post(['the text both clients send'], leaving.signal);
+    await received(t, 65);
+    leaving.abort();
+    await assert.rejects(first);
+    await until(
+      async () =>
+        (await counter(t.metrics, 'sentiment_texts_total')) >= 65 && t.engine.batcher.depth > 0,
+      'the abandoned text still queued',
+    );
+    const second = await post(['the text both clients send']);
+    assert.equal(second.status, 200, await second.clone().text());
+    assert.equal((await busy).status, 200);
+  });
+
   test('a full queue answers 429 at once with Retry-After and the detail shape', async (ctx) => {
     const t = await build(ctx, {
       BATCH_MAX_ITEMS: '4',
