@@ -1,0 +1,43 @@
+import { renderLineChart, type RenderedChart } from '../devkit/line-chart.js';
+import type { LoadResult } from './run-load.js';
+
+/** The charts of one load run, by file name (without extension). */
+export interface LoadCharts {
+  /** /predict latency percentiles per second. */
+  readonly latency: RenderedChart;
+  /** /predict and /health throughput per second. */
+  readonly throughput: RenderedChart;
+}
+
+/** The two charts of one run (the JSON `npm run load` writes): latency and throughput per second. */
+export async function loadCharts(result: LoadResult): Promise<LoadCharts> {
+  const s = result.series;
+  const when = `${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, up to ${result.maxVUs} users`;
+  return {
+    latency: await renderLineChart({
+      title: `/predict latency per second (${when})`,
+      xLabel: 'seconds since start',
+      yLabel: 'ms',
+      series: [
+        // A second with no /predict answer has NaN percentiles: a gap, not a drop to 0.
+        { name: 'p50', color: '#2b8a3e', points: s.map((p) => [p.t, p.p50Ms]) },
+        { name: 'p95', color: '#e67700', points: s.map((p) => [p.t, p.p95Ms]) },
+        { name: 'p99', color: '#c92a2a', points: s.map((p) => [p.t, p.p99Ms]) },
+      ],
+    }),
+    throughput: await renderLineChart({
+      title: `Throughput per second (${when})`,
+      xLabel: 'seconds since start',
+      yLabel: 'requests/s',
+      series: [
+        { name: 'POST /predict', color: '#1864ab', points: s.map((p) => [p.t, p.predictPerS]) },
+        {
+          name: 'GET /health',
+          color: '#868e96',
+          dashed: true,
+          points: s.map((p) => [p.t, p.healthPerS]),
+        },
+      ],
+    }),
+  };
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { Resvg } from '@resvg/resvg-js';
+import { renderLineChart } from '../../devkit/line-chart.js';
+
+/** Whether fontconfig lists any font (resvg draws no text without one). */
+function hasFonts(): boolean {
+  try {
+    return execFileSync('fc-list', { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** For `test(name, { skip: skipWithoutFonts() })`; an error under REQUIRE_ALL=1 (CI). */
+function skipWithoutFonts(): string | false {
+  if (hasFonts()) return false;
+  if (process.env.REQUIRE_ALL === '1') throw new Error('REQUIRE_ALL=1 but no font is installed');
+  return 'needs a system font (apt-get install fonts-dejavu-core)';
+}
+
+describe('line charts (devkit/line-chart.ts)', () => {
+  test('the PNG has the text of the SVG drawn in it', { skip: skipWithoutFonts() }, async () => {
+    const { svg, png } = await renderLineChart({
+      title: 'A title long enough to cover many pixels when it is drawn',
+      xLabel: 'seconds',
+      yLabel: 'ms',
+      series: [{ name: 'only', points: [[0, 1]] }],
+    });
+    // The same SVG rasterised with no font at all: every label missing, the rest the same.
+    const textless = new Resvg(svg, {
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { loadSystemFonts: false, fontFiles: [] },
+    })
+      .render()
+      .asPng();
+    assert.equal(png.readUInt32BE(16), textless.readUInt32BE(16), 'same width');
+    assert.ok(
+      png.length > textless.length * 1.2,
+      `the PNG (${png.length} B) is hardly larger than one without text (${textless.length} B)`,
+    );
+  });
+});
