@@ -71,6 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   metricsRoute(app, deps.metrics);
   predictRoute(app, {
     classifier: deps.classifier,
+    cacheHitsHeader: config.cacheHitsHeader,
     metrics: deps.metrics,
     limits: { maxTexts: config.maxTextsPerRequest, maxTextChars: config.maxTextChars },
   });

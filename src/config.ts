@@ -85,6 +85,12 @@ export interface Config {
   /** REQUEST_TIMEOUT_MS: a request still unanswered after this gets 504; its work is dropped. */
   readonly requestTimeoutMs: number;
 
+  /**
+   * CACHE_HITS_HEADER=1: answer /predict with `x-cache-hits` (texts served from the cache). Off
+   * by default: it tells any client whether someone else sent the same text within the TTL.
+   * Operators read the same count from /metrics.
+   */
+  readonly cacheHitsHeader: boolean;
   /** CACHE_MEMORY_BYTES: size of the in-process LRU of results (0 disables it). */
   readonly cacheMemoryBytes: number;
   /** REDIS_URL: shared cache across replicas; unset runs on the in-process tier alone. */
@@ -148,6 +154,7 @@ const ENV_SCHEMA = Type.Object({
   BATCH_MAX_DELAY_MS: whole(10, 0, 10_000),
   QUEUE_MAX_ITEMS: whole(2048, 1),
   REQUEST_TIMEOUT_MS: whole(30_000, 1),
+  CACHE_HITS_HEADER: flag(false),
   CACHE_MEMORY_BYTES: whole(64 * 1024 * 1024, 0),
   REDIS_URL: text(),
   REDIS_KEY_PREFIX: Type.String({ default: 'sentiment:v1:' }),
@@ -237,6 +244,7 @@ export function loadConfig(env: Env): Config {
     batchMaxDelayMs: e.BATCH_MAX_DELAY_MS,
     queueMaxItems: e.QUEUE_MAX_ITEMS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    cacheHitsHeader: e.CACHE_HITS_HEADER,
     cacheMemoryBytes: e.CACHE_MEMORY_BYTES,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

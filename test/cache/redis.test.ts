@@ -22,8 +22,8 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
     t.app.inject({ method: 'POST', url: '/predict', payload: { text } });
 
   test('two app instances share results: the second computes nothing and answers the same bytes', async (ctx) => {
-    const a = await build(ctx, { REDIS_URL: redis.url });
-    const b = await build(ctx, { REDIS_URL: redis.url });
+    const a = await build(ctx, { CACHE_HITS_HEADER: '1', REDIS_URL: redis.url });
+    const b = await build(ctx, { CACHE_HITS_HEADER: '1', REDIS_URL: redis.url });
     await until(async () => (await client.dbsize()) >= 0, 'redis', 5_000);
     const texts = ['shared between replicas', 'another shared text'];
     const first = await predict(a, texts);
@@ -45,7 +45,11 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
   });
 
   test('entries expire after CACHE_TTL_SECONDS', async (ctx) => {
-    const t = await build(ctx, { REDIS_URL: redis.url, CACHE_TTL_SECONDS: '1' });
+    const t = await build(ctx, {
+      CACHE_HITS_HEADER: '1',
+      REDIS_URL: redis.url,
+      CACHE_TTL_SECONDS: '1',
+    });
     await predict(t, ['this one expires']);
     await until(
       async () => {
@@ -63,7 +67,11 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
   });
 
   test('Redis killed mid-test: requests still succeed; after a restart the client reconnects by itself', async (ctx) => {
-    const t = await build(ctx, { REDIS_URL: redis.url, CACHE_MEMORY_BYTES: '0' });
+    const t = await build(ctx, {
+      CACHE_HITS_HEADER: '1',
+      REDIS_URL: redis.url,
+      CACHE_MEMORY_BYTES: '0',
+    });
     assert.equal((await predict(t, ['before the crash'])).statusCode, 200);
     await redis.kill();
     for (let i = 0; i < 5; i++) {
@@ -89,6 +97,7 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
 
   test('a Redis that stops answering costs at most REDIS_TIMEOUT_MS: the model answers', async (ctx) => {
     const t = await build(ctx, {
+      CACHE_HITS_HEADER: '1',
       REDIS_URL: redis.url,
       CACHE_MEMORY_BYTES: '0',
       REDIS_TIMEOUT_MS: '100',

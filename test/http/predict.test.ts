@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { shared, skipWithoutShared } from '../../devkit/shared-data.js';
-import { startTestApp, type TestApp } from '../helper.js';
+import { build, counter, startTestApp, type TestApp } from '../helper.js';
 
 interface Golden {
   id: string;
@@ -16,7 +16,7 @@ type Predictions = { predictions: { label: string; score: number }[][] };
 describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({ INFERENCE_WORKERS: '2' });
+    t = await startTestApp({ INFERENCE_WORKERS: '2', CACHE_HITS_HEADER: '1' });
   });
   after(() => t.close());
 
@@ -147,6 +147,24 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
     assert.equal(first.statusCode, 200);
     assert.equal(first.body, second.body);
     assert.equal(second.headers['x-cache-hits'], '3');
+  });
+
+  test('x-cache-hits is sent only when CACHE_HITS_HEADER=1: it tells who else sent a text', async (ctx) => {
+    const quiet = await build(ctx);
+    const body = { text: ['a text somebody else sent'] };
+    for (let i = 0; i < 2; i++) {
+      const res = await quiet.app.inject({ method: 'POST', url: '/predict', payload: body });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['x-cache-hits'], undefined);
+    }
+    assert.equal(
+      await counter(quiet.metrics, 'sentiment_cache_lookups_total', {
+        tier: 'memory',
+        result: 'hit',
+      }),
+      1,
+      'operators still see the hit in /metrics',
+    );
   });
 
   test('GET /health → {"status":"healthy"}', async () => {

@@ -12,6 +12,8 @@ import {
 /** What the predict route needs from the layers below. */
 export interface PredictDeps {
   readonly classifier: TextClassifier;
+  /** Answer with `x-cache-hits` (CACHE_HITS_HEADER). */
+  readonly cacheHitsHeader: boolean;
   readonly limits: RequestLimits;
   readonly metrics: Metrics;
 }
@@ -45,7 +47,7 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
           if (!reply.raw.writableFinished) abandon();
         }),
       );
-      reply.header('x-cache-hits', String(cacheHits));
+      if (deps.cacheHitsHeader) reply.header('x-cache-hits', String(cacheHits));
       return { predictions };
     },
   );
