@@ -17,7 +17,7 @@ import { check } from 'k6';
 /**
  * @typedef {object} Profile
  * @property {number} startVUs
- * @property {import('k6').Stage[]} stages
+ * @property {import('k6/options').Stage[]} stages
  * @property {number} repeatedShare share of iterations that send `repeatedTexts`
  * @property {string[]} repeatedTexts
  * @property {string[]} shuffledTexts
@@ -29,7 +29,7 @@ const profile = JSON.parse(open('../profile.json'));
 const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const REPEATED_BODY = JSON.stringify({ text: profile.repeatedTexts });
 
-/** @type {import('k6').Options} */
+/** @type {import('k6/options').Options} */
 export const options = {
   scenarios: {
     profile: {
@@ -73,7 +73,8 @@ function shuffled(items) {
  */
 function wellFormed(res, texts) {
   try {
-    const body = JSON.parse(res.body || '');
+    // A text body (k6's default responseType); null or binary is not a prediction.
+    const body = JSON.parse(typeof res.body === 'string' ? res.body : '');
     return (
       Array.isArray(body.predictions) &&
       body.predictions.length === texts &&
