@@ -48,6 +48,12 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     labelNames: ['tier'] as const,
     registers: [this.registry],
   });
+  private readonly cacheRejected = new Counter({
+    name: `${PREFIX}cache_rejected_total`,
+    help: 'Cache entries found but refused as malformed (served as misses) per tier',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
   private readonly coalescedTexts = new Counter({
     name: `${PREFIX}coalesced_texts_total`,
     help: 'Texts answered by joining an identical text already being computed',
@@ -120,6 +126,9 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   }
   error(tier: CacheTier): void {
     this.cacheErrors.inc({ tier });
+  }
+  rejected(tier: CacheTier, count: number): void {
+    this.cacheRejected.inc({ tier }, count);
   }
   coalesced(count: number): void {
     this.coalescedTexts.inc(count);

@@ -37,6 +37,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const cache = openResultCache(
     config,
     `${model.fingerprint}:max${tokenizer.maxLength}`,
+    model.config.labels.length,
     metrics,
     (state, detail) =>
       state === 'up'

@@ -8,6 +8,8 @@ export interface CacheObserver {
   hits(tier: CacheTier, count: number): void;
   misses(tier: CacheTier, count: number): void;
   error(tier: CacheTier): void;
+  /** Entries found but not usable (malformed, wrong class count, not probabilities): misses. */
+  rejected(tier: CacheTier, count: number): void;
 }
 
 export type CacheTier = 'memory' | 'redis';
@@ -20,6 +22,27 @@ export interface CacheTierStore {
   /** Stores results; callers do not wait for it, so it must not reject. */
   setMany(entries: readonly (readonly [string, Scores])[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A stored value checked before it is served: a JSON array of `classes` probabilities, each
+ * in [0, 1], summing to 1. Anything else (another version's format, a foreign writer, a
+ * corrupted entry) is undefined, a miss: never a 500 and never a wrong answer.
+ */
+export function parseScores(raw: string, classes: number): Scores | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length !== classes) return undefined;
+  let sum = 0;
+  for (const p of value) {
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) return undefined;
+    sum += p;
+  }
+  return Math.abs(sum - 1) <= 1e-6 ? (value as Scores) : undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ import { RedisCache, type StateLogger } from './redis.js';
 /**
  * The result cache a Config asks for: the in-process LRU (unless CACHE_MEMORY_BYTES=0) and
  * Redis when REDIS_URL is set. `scope` identifies the model and its preprocessing in every
- * shared key, so replicas serving another model or revision never read these entries.
+ * shared key, so replicas serving another model or revision never read these entries;
+ * `classes` is how many scores an entry holds.
  */
 export function openResultCache(
   config: Pick<
@@ -14,6 +15,7 @@ export function openResultCache(
     'cacheMemoryBytes' | 'cacheTtlSeconds' | 'redisUrl' | 'redisTimeoutMs' | 'redisKeyPrefix'
   >,
   scope: string,
+  classes: number,
   observer: CacheObserver,
   logRedisState: StateLogger,
 ): TieredCache {
@@ -28,6 +30,7 @@ export function openResultCache(
           ttlSeconds: config.cacheTtlSeconds,
           commandTimeoutMs: config.redisTimeoutMs,
           keyPrefix: config.redisKeyPrefix,
+          classes,
         },
         logRedisState,
         observer,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { CacheObserver, CacheTierStore, Scores } from './cache.js';
+import { parseScores, type CacheObserver, type CacheTierStore, type Scores } from './cache.js';
 
 /** What the Redis tier needs: where, how long results live, and how long a command may take. */
 export interface RedisCacheOptions {
@@ -9,6 +9,8 @@ export interface RedisCacheOptions {
   /** A slower Redis counts as a miss rather than holding up the response. */
   readonly commandTimeoutMs: number;
   readonly keyPrefix: string;
+  /** Scores per entry (the model's class count): a stored value of another length is refused. */
+  readonly classes: number;
 }
 
 /** Logs a line once per change of state, so a flapping Redis cannot flood the log. */
@@ -47,10 +49,15 @@ export class RedisCache implements CacheTierStore {
     if (keys.length === 0) return [];
     try {
       const raw = await this.client.mget(...keys);
-      const values = raw.map((value) =>
-        value === null ? undefined : (JSON.parse(value) as Scores),
-      );
+      let rejected = 0;
+      const values = raw.map((value) => {
+        if (value === null) return undefined;
+        const scores = parseScores(value, this.options.classes);
+        if (scores === undefined) rejected++;
+        return scores;
+      });
       const hits = values.filter((value) => value !== undefined).length;
+      if (rejected > 0) this.observer?.rejected('redis', rejected);
       this.observer?.hits('redis', hits);
       this.observer?.misses('redis', keys.length - hits);
       return values;

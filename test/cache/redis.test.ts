@@ -113,4 +113,36 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
     assert.ok((await counter(t.metrics, 'sentiment_cache_errors_total', { tier: 'redis' })) >= 1);
     await sleep(1_600);
   });
+
+  test('a bad value in Redis is a counted miss, never a 500 or a wrong answer', async (ctx) => {
+    const t = await build(ctx, {
+      CACHE_HITS_HEADER: '1',
+      REDIS_URL: redis.url,
+      CACHE_MEMORY_BYTES: '0',
+    });
+    const text = ['a text whose stored value goes bad'];
+    await client.flushdb();
+    const first = await predict(t, text);
+    assert.equal(first.statusCode, 200);
+    let keys: string[] = [];
+    await until(async () => (keys = await client.keys('sentiment:v1:*')).length > 0, 'the write');
+    const bad = ['null', '"a string"', '[0.5]', '[1e308, -5]', 'not json', '[0.5, 0.6]', '{}'];
+    for (const [i, value] of bad.entries()) {
+      await Promise.all(keys.map((key) => client.set(key, value)));
+      const res = await predict(t, text);
+      assert.equal(res.statusCode, 200, value);
+      assert.equal(res.body, first.body, `recomputed, not served: ${value}`);
+      assert.equal(res.headers['x-cache-hits'], '0', value);
+      assert.equal(
+        await counter(t.metrics, 'sentiment_cache_rejected_total', { tier: 'redis' }),
+        i + 1,
+        value,
+      );
+      // The recomputed value is written back in the background: let it land before the next.
+      await until(
+        async () => (await client.get(keys[0] as string))?.startsWith('[0.') ?? false,
+        'the good value written back',
+      );
+    }
+  });
 });
