@@ -43,7 +43,7 @@ export interface LoadResult {
   readonly errorCount: number;
   /** Share of /predict requests that sent the shuffled sentences (the profile wants 5%). */
   readonly shuffledShare: number;
-  /** Texts answered from cache / texts sent, from x-cache-hits (NaN without the header). */
+  /** Texts answered from cache / texts sent, from x-cache-hits (NaN without it: CACHE_HITS_HEADER=1). */
   readonly cacheHitRatio: number;
   readonly cacheHitRatioAfterWarmUp: number;
   /** Lookups per tier from the server's /metrics, before vs after (empty without /metrics). */

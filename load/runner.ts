@@ -5,7 +5,8 @@
  *     [--time-scale 0.1 | --stages 5s:10,20s:10,5s:0] [--max-requests N] [--out file.json]
  *     [--skip-row-count]   (against bench/noop-server.ts, which answers three rows to anything)
  *
- * Prints latency percentiles, /predict throughput, errors and the cache hit ratio, and writes
+ * Prints latency percentiles, /predict throughput, errors and the cache hit ratio (from
+ * x-cache-hits, which the service sends with CACHE_HITS_HEADER=1), and writes
  * the result with its per-second series (for `npm run load:chart`) to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

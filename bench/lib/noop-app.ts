@@ -25,8 +25,10 @@ export function buildNoopApp(): FastifyInstance {
   );
   app.get('/health', async () => ({ status: 'healthy' }));
   app.post('/predict', async (request, reply) => {
-    const hold = Number(request.headers['x-hold-ms'] ?? 0);
-    if (hold > 0) {
+    // Held whenever asked, 0 ms included (a tiny model's pass rounds to 0): the caller
+    // subtracts `x-held-ms` and needs it on every answer.
+    const hold = Number(request.headers['x-hold-ms'] ?? Number.NaN);
+    if (hold >= 0) {
       const start = performance.now();
       await new Promise((resolve) => setTimeout(resolve, hold));
       reply.header('x-held-ms', String(performance.now() - start));

@@ -62,7 +62,13 @@ describe('the load profile against the service with Redis', { skip: skipWithoutR
   before(async () => {
     redis = await RedisServer.start();
     const port = await freePort();
-    service = startService({ PORT: String(port), REDIS_URL: redis.url, LOG_LEVEL: 'warn' });
+    // x-cache-hits is opt-in; the runner reads the cache hit ratio from it.
+    service = startService({
+      PORT: String(port),
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'warn',
+      CACHE_HITS_HEADER: '1',
+    });
     await waitUntilUp(`http://127.0.0.1:${port}/health`);
     // Short stages keep this light on a 2-core CI runner: 1 → 4 users, hold, ramp down.
     result = await runLoad({

@@ -31,6 +31,7 @@ export async function measureLoadProfile(ctx: ServeContext): Promise<LoadCompari
     const service = await startChildServer(SERVICE_SCRIPT, {
       ...ctx.serviceEnv,
       REDIS_URL: redis.url,
+      CACHE_HITS_HEADER: '1', // opt-in; the load runner reads the cache hit ratio from it
     });
     try {
       loadService = await runLoad({ baseUrl: service.baseUrl, profile });
