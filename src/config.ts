@@ -102,6 +102,11 @@ export interface Config {
   readonly redisKeyPrefix: string;
   /** REDIS_TIMEOUT_MS: a Redis command slower than this counts as a miss, not a wait. */
   readonly redisTimeoutMs: number;
+  /**
+   * REDIS_CIRCUIT_RESET_MS: once Redis has failed or timed out on half the commands of the
+   * last 10 s, how long it is skipped before one command probes it again.
+   */
+  readonly redisCircuitResetMs: number;
   /** CACHE_TTL_SECONDS: lifetime of a cached result in Redis and in memory; 0 = no expiry. */
   readonly cacheTtlSeconds: number;
 
@@ -159,6 +164,7 @@ const ENV_SCHEMA = Type.Object({
   REDIS_URL: text(),
   REDIS_KEY_PREFIX: Type.String({ default: 'sentiment:v1:' }),
   REDIS_TIMEOUT_MS: whole(100, 1),
+  REDIS_CIRCUIT_RESET_MS: whole(2_000, 10),
   CACHE_TTL_SECONDS: whole(60, 0),
   SHUTDOWN_GRACE_MS: whole(10_000, 0),
   XDG_CACHE_HOME: text(),
@@ -249,6 +255,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisTimeoutMs: e.REDIS_TIMEOUT_MS,
+    redisCircuitResetMs: e.REDIS_CIRCUIT_RESET_MS,
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };

@@ -54,6 +54,12 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     labelNames: ['tier'] as const,
     registers: [this.registry],
   });
+  private readonly cacheCircuitOpen = new Gauge({
+    name: `${PREFIX}cache_circuit_open`,
+    help: '1 while the tier is skipped because it kept failing or hanging (circuit open), else 0',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
   private readonly coalescedTexts = new Counter({
     name: `${PREFIX}coalesced_texts_total`,
     help: 'Texts answered by joining an identical text already being computed',
@@ -126,6 +132,9 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   }
   error(tier: CacheTier): void {
     this.cacheErrors.inc({ tier });
+  }
+  circuit(tier: CacheTier, open: boolean): void {
+    this.cacheCircuitOpen.set({ tier }, open ? 1 : 0);
   }
   rejected(tier: CacheTier, count: number): void {
     this.cacheRejected.inc({ tier }, count);

@@ -10,6 +10,8 @@ export interface CacheObserver {
   error(tier: CacheTier): void;
   /** Entries found but not usable (malformed, wrong class count, not probabilities): misses. */
   rejected(tier: CacheTier, count: number): void;
+  /** The tier's circuit breaker opened (the tier is skipped) or closed again. */
+  circuit(tier: CacheTier, open: boolean): void;
 }
 
 export type CacheTier = 'memory' | 'redis';

@@ -12,7 +12,12 @@ import { RedisCache, type StateLogger } from './redis.js';
 export function openResultCache(
   config: Pick<
     Config,
-    'cacheMemoryBytes' | 'cacheTtlSeconds' | 'redisUrl' | 'redisTimeoutMs' | 'redisKeyPrefix'
+    | 'cacheMemoryBytes'
+    | 'cacheTtlSeconds'
+    | 'redisUrl'
+    | 'redisTimeoutMs'
+    | 'redisKeyPrefix'
+    | 'redisCircuitResetMs'
   >,
   scope: string,
   classes: number,
@@ -31,6 +36,7 @@ export function openResultCache(
           commandTimeoutMs: config.redisTimeoutMs,
           keyPrefix: config.redisKeyPrefix,
           classes,
+          circuitResetMs: config.redisCircuitResetMs,
         },
         logRedisState,
         observer,

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import CircuitBreaker from 'opossum';
 import { parseScores, type CacheObserver, type CacheTierStore, type Scores } from './cache.js';
 
 /** What the Redis tier needs: where, how long results live, and how long a command may take. */
@@ -11,6 +12,8 @@ export interface RedisCacheOptions {
   readonly keyPrefix: string;
   /** Scores per entry (the model's class count): a stored value of another length is refused. */
   readonly classes: number;
+  /** How long the circuit stays open before one command probes Redis again. */
+  readonly circuitResetMs: number;
 }
 
 /** Logs a line once per change of state, so a flapping Redis cannot flood the log. */
@@ -20,11 +23,18 @@ export type StateLogger = (state: 'up' | 'down', detail: string) => void;
  * The shared tier (the only importer of ioredis, as fastify-redis is the one door to Redis).
  * Commands fail fast while disconnected (no offline queue) and the client reconnects by
  * itself; every failure is a miss, counted and never thrown, so Redis down never fails a request.
+ *
+ * A Redis that hangs (connected, answering nothing) would cost every request its command
+ * timeout. So every command goes through a circuit breaker (opossum): when half the commands
+ * of the last 10 s fail, the circuit opens and Redis is skipped (all misses, no command
+ * sent, nothing piling up) for REDIS_CIRCUIT_RESET_MS; then one command probes it, and its
+ * success closes the circuit. Each change is logged once.
  */
 export class RedisCache implements CacheTierStore {
   readonly tier = 'redis' as const;
   private readonly client: Redis;
   private state: 'up' | 'down' | 'starting' = 'starting';
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
 
   constructor(
     private readonly options: RedisCacheOptions,
@@ -40,6 +50,25 @@ export class RedisCache implements CacheTierStore {
       // Back off to at most 2 s between reconnects, forever: Redis coming back is the normal case.
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     });
+    this.breaker = new CircuitBreaker((command: () => Promise<unknown>) => command(), {
+      // ioredis's commandTimeout already bounds each command.
+      timeout: false,
+      errorThresholdPercentage: 50,
+      volumeThreshold: 4,
+      rollingCountTimeout: 10_000,
+      resetTimeout: options.circuitResetMs,
+    });
+    this.breaker.on('open', () => {
+      this.observer?.circuit('redis', true);
+      this.transition(
+        'down',
+        `circuit open: Redis is failing or hung; skipped for ${options.circuitResetMs} ms, then probed`,
+      );
+    });
+    this.breaker.on('close', () => {
+      this.observer?.circuit('redis', false);
+      this.transition('up', 'circuit closed: Redis answers again');
+    });
     this.client.on('ready', () => this.transition('up', `connected to ${redact(options.url)}`));
     this.client.on('error', (error: Error) => this.transition('down', error.message));
     this.client.on('close', () => this.transition('down', 'connection closed'));
@@ -48,7 +77,7 @@ export class RedisCache implements CacheTierStore {
   async getMany(keys: readonly string[]): Promise<(Scores | undefined)[]> {
     if (keys.length === 0) return [];
     try {
-      const raw = await this.client.mget(...keys);
+      const raw = (await this.breaker.fire(() => this.client.mget(...keys))) as (string | null)[];
       let rejected = 0;
       const values = raw.map((value) => {
         if (value === null) return undefined;
@@ -62,14 +91,15 @@ export class RedisCache implements CacheTierStore {
       this.observer?.misses('redis', keys.length - hits);
       return values;
     } catch {
-      this.observer?.error('redis');
+      // An open circuit sent nothing: a miss, not another error.
+      if (!this.breaker.opened) this.observer?.error('redis');
       this.observer?.misses('redis', keys.length);
       return keys.map(() => undefined);
     }
   }
 
   async setMany(entries: readonly (readonly [string, Scores])[]): Promise<void> {
-    if (entries.length === 0 || this.state !== 'up') return;
+    if (entries.length === 0 || this.state !== 'up' || this.breaker.opened) return;
     const pipeline = this.client.pipeline();
     for (const [key, scores] of entries) {
       // JSON keeps every double exactly, so a hit returns byte for byte what the miss did.
@@ -78,14 +108,19 @@ export class RedisCache implements CacheTierStore {
       else pipeline.set(key, JSON.stringify(scores));
     }
     try {
-      await pipeline.exec();
+      await this.breaker.fire(async () => {
+        // A pipeline resolves even when its commands fail; the circuit must see them fail.
+        const failed = (await pipeline.exec())?.find(([error]) => error);
+        if (failed) throw failed[0];
+      });
     } catch {
-      this.observer?.error('redis');
+      if (!this.breaker.opened) this.observer?.error('redis');
     }
   }
 
   async close(): Promise<void> {
     this.state = 'down';
+    this.breaker.shutdown();
     this.client.removeAllListeners('close');
     try {
       await this.client.quit();

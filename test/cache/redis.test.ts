@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startService } from '../../src/service.js';
 import { build, counter, until, type TestApp } from '../helper.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 
@@ -144,5 +147,49 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
         'the good value written back',
       );
     }
+  });
+
+  test('a hung Redis (SIGSTOP) opens the circuit: it is skipped, logged once, and probed back', async (ctx) => {
+    const lines: string[] = [];
+    const config = loadConfig({
+      INFERENCE_WORKERS: '1',
+      CACHE_HITS_HEADER: '1',
+      REDIS_URL: redis.url,
+      CACHE_MEMORY_BYTES: '0',
+      REDIS_TIMEOUT_MS: '100',
+      REDIS_CIRCUIT_RESET_MS: '300',
+    });
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const t = await startService(config, log);
+    ctx.after(() => t.close());
+    await until(async () => (await predict(t, ['warm'])).statusCode === 200, 'app', 5_000);
+    redis.pause();
+    ctx.after(() => redis.resume());
+    for (let i = 0; i < 30; i++) {
+      assert.equal((await predict(t, [`asked while redis hangs ${i}`])).statusCode, 200);
+    }
+    const errors = await counter(t.metrics, 'sentiment_cache_errors_total', { tier: 'redis' });
+    // Without the circuit every lookup and write of the 30 requests would wait for its timeout.
+    assert.ok(
+      errors <= 12,
+      `only the commands before the circuit opened and its probes failed: ${errors}`,
+    );
+    assert.equal(await counter(t.metrics, 'sentiment_cache_circuit_open', { tier: 'redis' }), 1);
+    const opened = lines.filter((line) => line.includes('circuit open')).length;
+    assert.equal(opened, 1, 'logged once per change of state');
+    redis.resume();
+    await until(
+      async () => {
+        await predict(t, ['asked after redis woke up']);
+        return (await counter(t.metrics, 'sentiment_cache_circuit_open', { tier: 'redis' })) === 0;
+      },
+      'the circuit to close',
+      10_000,
+    );
+    assert.ok(lines.some((line) => line.includes('circuit closed')));
+    await until(
+      async () => (await predict(t, ['asked after redis woke up'])).headers['x-cache-hits'] === '1',
+      'hits again',
+    );
   });
 });
