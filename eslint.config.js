@@ -6,6 +6,14 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'generated/**', 'models/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Tool configuration that must be CommonJS (dependency-cruiser's).
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

@@ -31,7 +31,12 @@ export interface Config {
   readonly modelDir: string | undefined;
   /** MODEL_ID: a Hub repo (`org/name[@revision]`), pulled and converted on first start. */
   readonly modelId: string | undefined;
-  /** MODEL_CACHE: where pulled models live, one folder per resolved commit. */
+  /**
+   * MODEL_CACHE: the Hugging Face Hub cache pulled models live in
+   * (`models--org--name/snapshots/<commit>`), shared with huggingface_hub and transformers;
+   * by default resolved as they resolve it (HF_HUB_CACHE, else HF_HOME/hub, else
+   * XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub).
+   */
   readonly modelCache: string;
   /** MODEL_DTYPE: `fp32` serves onnx/model.onnx, `int8` serves onnx/model_quantized.onnx. */
   readonly modelDtype: ModelDtype;
@@ -167,6 +172,8 @@ const ENV_SCHEMA = Type.Object({
   REDIS_CIRCUIT_RESET_MS: whole(2_000, 10),
   CACHE_TTL_SECONDS: whole(60, 0),
   SHUTDOWN_GRACE_MS: whole(10_000, 0),
+  HF_HUB_CACHE: text(),
+  HF_HOME: text(),
   XDG_CACHE_HOME: text(),
 });
 type EnvValues = Static<typeof ENV_SCHEMA>;
@@ -233,7 +240,8 @@ export function loadConfig(env: Env): Config {
     modelId: e.MODEL_ID,
     modelCache:
       e.MODEL_CACHE ??
-      join(e.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sentiment-api', 'models'),
+      e.HF_HUB_CACHE ??
+      join(e.HF_HOME ?? join(e.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'huggingface'), 'hub'),
     modelDtype: e.MODEL_DTYPE,
     hfEndpoint: e.HF_ENDPOINT.replace(/\/+$/, ''),
     hfToken: e.HF_TOKEN,

@@ -65,3 +65,10 @@ test('numbers are read strictly: no exponent, fraction or sign', () => {
     assert.throws(() => loadConfig({ PORT: raw }), /^ConfigError: PORT must be a whole number/);
   }
 });
+
+test('MODEL_CACHE defaults to the Hugging Face Hub cache, found as huggingface_hub finds it', () => {
+  assert.equal(loadConfig({ MODEL_CACHE: '/m' }).modelCache, '/m');
+  assert.equal(loadConfig({ HF_HUB_CACHE: '/c' }).modelCache, '/c');
+  assert.equal(loadConfig({ HF_HOME: '/h' }).modelCache, '/h/hub');
+  assert.equal(loadConfig({ XDG_CACHE_HOME: '/x' }).modelCache, '/x/huggingface/hub');
+});
