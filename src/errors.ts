@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
     message: 'Input should be a valid dictionary or object to extract fields from',
   },
   value_error: { status: 422, message: 'Input is not valid' },
+  errors_truncated: { status: 422, message: 'More errors of one type than are listed' },
   json_invalid: { status: 422, message: 'JSON decode error' },
   too_long: { status: 413, message: 'List should have fewer items' },
   string_too_long: { status: 413, message: 'String should have fewer characters' },

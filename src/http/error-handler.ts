@@ -8,6 +8,7 @@ import {
   type ErrorCode,
 } from '../errors.js';
 import type { ErrorItem } from './schemas.js';
+import type { PrecheckFailure } from './size-guard.js';
 import { validationDetail, type AjvError } from './validation.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
@@ -32,7 +33,10 @@ function send(reply: FastifyReply, status: number, detail: ErrorItem[] | string)
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation) {
-      const { status, detail } = validationDetail(error.validation as unknown as AjvError[]);
+      const { status, detail } = validationDetail(
+        error.validation as unknown as AjvError[],
+        (error as Partial<PrecheckFailure>).omitted,
+      );
       return send(reply, status, detail);
     }
     const fastifyCode = error.code ? FASTIFY_CODES[error.code] : undefined;

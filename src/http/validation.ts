@@ -1,4 +1,5 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { boundedEcho } from './bounded-echo.js';
 import type { ErrorItem } from './schemas.js';
 
 /** The parts of an Ajv error (verbose mode) the translation reads. */
@@ -15,9 +16,12 @@ const TYPE_ERRORS: Readonly<Record<string, ErrorCode>> = {
   string: 'string_type',
 };
 
-/** An item of `detail` whose message is the catalogue's for its code. */
+/** At most this many items of one type in a `detail`; the rest are counted in one more item. */
+export const MAX_ERRORS_PER_TYPE = 20;
+
+/** An item of `detail` whose message is the catalogue's for its code; the input echo bounded. */
 function item(type: ErrorCode, at: (string | number)[], input: unknown): ErrorItem {
-  return { type, loc: at, msg: ERROR_CATALOGUE[type].message, input };
+  return { type, loc: at, msg: ERROR_CATALOGUE[type].message, input: boundedEcho(input) };
 }
 
 /** JSON pointer → FastAPI `loc`: `/text/0` → ['body', 'text', 0]. */
@@ -76,13 +80,65 @@ function translate(error: AjvError): ErrorItem {
 
 /**
  * Ajv's errors for a request body → FastAPI's `detail` list and the status to answer with:
- * 413 when every error is a size limit, else 422 with all of them, as pydantic reports all.
+ * 413 when every error is a size limit, else 422, as pydantic reports every error. Bounded
+ * by what the service accepts: past MAX_ERRORS_PER_TYPE items of one type, one
+ * `errors_truncated` item says how many more there were. `omitted` counts errors of a type
+ * that were never materialised (a body precheck stopped early).
  */
-export function validationDetail(errors: readonly AjvError[]): {
+export function validationDetail(
+  errors: readonly AjvError[],
+  omitted: Readonly<Partial<Record<ErrorCode, number>>> = {},
+): {
   status: 413 | 422;
   detail: ErrorItem[];
 } {
-  const detail = errors.map(translate);
-  const tooLarge = detail.every((d) => ERROR_CATALOGUE[d.type as ErrorCode].status === 413);
+  const detail: ErrorItem[] = [];
+  const extra = new Map<ErrorCode, number>(Object.entries(omitted) as [ErrorCode, number][]);
+  const shown = new Map<ErrorCode, number>();
+  let tooLarge = true;
+  for (const error of errors) {
+    const type = errorType(error);
+    if (ERROR_CATALOGUE[type].status !== 413) tooLarge = false;
+    const count = shown.get(type) ?? 0;
+    if (count >= MAX_ERRORS_PER_TYPE) {
+      extra.set(type, (extra.get(type) ?? 0) + 1);
+      continue;
+    }
+    shown.set(type, count + 1);
+    detail.push(translate(error));
+  }
+  for (const [type, count] of extra) {
+    if (count === 0) continue;
+    if (ERROR_CATALOGUE[type].status !== 413) tooLarge = false;
+    detail.push({
+      type: 'errors_truncated',
+      loc: ['body'],
+      msg: `${count} more errors of type ${type} are not shown`,
+      ctx: { error_type: type, omitted: count },
+    });
+  }
   return { status: tooLarge ? 413 : 422, detail };
+}
+
+/** The catalogue code an Ajv error translates to, without building its item. */
+function errorType(error: AjvError): ErrorCode {
+  switch (error.keyword) {
+    case 'required':
+      return 'missing';
+    case 'additionalProperties':
+      return 'extra_forbidden';
+    case 'maxItems':
+      return 'too_long';
+    case 'maxLength':
+      return 'string_too_long';
+    case 'type':
+      if (error.instancePath === '') {
+        return error.data === null || error.data === undefined
+          ? 'missing'
+          : 'model_attributes_type';
+      }
+      return TYPE_ERRORS[String(error.params.type)] ?? 'value_error';
+    default:
+      return 'value_error';
+  }
 }

@@ -8,6 +8,7 @@ import {
   type PredictRequest,
   type RequestLimits,
 } from '../schemas.js';
+import { sizeGuard } from '../size-guard.js';
 
 /** What the predict route needs from the layers below. */
 export interface PredictDeps {
@@ -21,13 +22,15 @@ export interface PredictDeps {
 /** `POST /predict`: the seed's contract; the body is validated by the schema before we run. */
 export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
   const { classifier, metrics } = deps;
+  const body = predictRequestSchema(deps.limits);
   app.post<{ Body: PredictRequest }>(
     '/predict',
     {
+      preValidation: sizeGuard(body),
       schema: {
         summary: 'Classify the sentiment of each text',
         tags: ['model'],
-        body: predictRequestSchema(deps.limits),
+        body,
         response: {
           200: PredictResponse,
           413: ErrorBody,
