@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
 import { renderLineChart } from '../../devkit/line-chart.js';
 
-/** Whether fontconfig lists any font (resvg draws no text without one). */
+/** Whether a font file is installed where resvg's system-font scan looks (Linux). */
 function hasFonts(): boolean {
-  try {
-    return execFileSync('fc-list', { encoding: 'utf8' }).trim() !== '';
-  } catch {
-    return false;
-  }
+  const dirs = [
+    '/usr/share/fonts',
+    '/usr/local/share/fonts',
+    join(homedir(), '.local/share/fonts'),
+  ];
+  return dirs.some(
+    (dir) =>
+      existsSync(dir) &&
+      readdirSync(dir, { recursive: true }).some((f) => /\.(ttf|otf|ttc)$/i.test(String(f))),
+  );
 }
 
 /** For `test(name, { skip: skipWithoutFonts() })`; an error under REQUIRE_ALL=1 (CI). */
