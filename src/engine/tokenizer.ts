@@ -3,6 +3,14 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
 import { readJson, type ModelFiles } from '../model/model-files.js';
 import { wordPieceTokenizerJson, type TokenizerConfig } from '../model/wordpiece.js';
+import {
+  cutRules,
+  lastSafeCut,
+  skipLongWord,
+  shortenLongWords,
+  type CutRules,
+  type TokenizerJson,
+} from './prefix-cut.js';
 
 /**
  * BERT WordPiece tokenization, identical to Hugging Face's (checked against its reference
@@ -18,6 +26,8 @@ export class ModelTokenizer {
     private readonly tokenizer: Tokenizer,
     /** Longest sequence the model takes, [CLS] and [SEP] included. */
     readonly maxLength: number,
+    /** Where a long text may be cut before tokenizing; undefined: never, tokenize it whole. */
+    private readonly cuts: CutRules | undefined,
   ) {
     this.clsId = this.specialId('[CLS]');
     this.sepId = this.specialId('[SEP]');
@@ -49,7 +59,11 @@ export class ModelTokenizer {
     }
     const configured =
       typeof config.model_max_length === 'number' ? config.model_max_length : Infinity;
-    return new ModelTokenizer(tokenizer, Math.min(maxPositions, configured));
+    return new ModelTokenizer(
+      tokenizer,
+      Math.min(maxPositions, configured),
+      cutRules(json as TokenizerJson, config),
+    );
   }
 
   /**
@@ -57,10 +71,38 @@ export class ModelTokenizer {
    * to `maxLength` with the final [SEP] kept, as transformers' `truncation=True` does.
    */
   encode(text: string): number[] {
-    const ids = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
     const room = this.maxLength - 2;
+    const ids = this.leadingIds(text, room);
     const body = ids.length > room ? ids.slice(0, room) : ids;
     return [this.clsId, ...body, this.sepId];
+  }
+
+  /**
+   * The ids of `text`, or of a prefix of it whose ids are the text's first ones, at least
+   * `room` of them: the model reads no further, so a 4 MB text costs what its first few
+   * kilobytes do. Tries a window of characters cut back to the last safe cut (`lastSafeCut`),
+   * doubling it while its prefix holds fewer than `room` ids and text remains; tokenizes the
+   * whole text when no cut is provably safe for this tokenizer.
+   */
+  private leadingIds(whole: string, room: number): number[] {
+    let text = whole;
+    let window = room * FIRST_WINDOW_CHARS_PER_ID;
+    let tried = 0;
+    while (this.cuts && window < text.length) {
+      const cut = lastSafeCut(text, window, this.cuts);
+      if (cut > tried) {
+        const ids = this.ids(shortenLongWords(text.slice(0, cut), this.cuts));
+        if (ids.length >= room) return ids;
+        tried = cut;
+        text = skipLongWord(text, cut, this.cuts);
+      }
+      window *= 2;
+    }
+    return this.ids(this.cuts ? shortenLongWords(text, this.cuts) : text);
+  }
+
+  private ids(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
   /**
@@ -89,3 +131,9 @@ export class ModelTokenizer {
 
 /** Longest stretch of tokenization between two turns of the event loop. */
 const YIELD_AFTER_MS = 1;
+
+/**
+ * Size of the first prefix tried, in characters per id the model reads: prose runs well under
+ * this many characters a word-piece, so one try usually suffices (docs/benchmarks.md).
+ */
+export const FIRST_WINDOW_CHARS_PER_ID = 8;
