@@ -49,7 +49,11 @@ export interface Config {
 
   /** MAX_TEXTS_PER_REQUEST: more texts than this in one body → 413. */
   readonly maxTextsPerRequest: number;
-  /** MAX_TEXT_CHARS: a longer text → 413. The model reads 512 tokens at most anyway. */
+  /**
+   * MAX_TEXT_CHARS: an opt-in limit; a longer text → 413. 0 (the default): none, any text the
+   * body limit allows is accepted, since a text past the model's 512 tokens is truncated and
+   * only its first few kilobytes are tokenized (docs/benchmarks.md, "Tokenizer").
+   */
   readonly maxTextChars: number;
   /** BODY_LIMIT_BYTES: a larger body → 413 before it is parsed. */
   readonly bodyLimitBytes: number;
@@ -153,7 +157,7 @@ const ENV_SCHEMA = Type.Object({
   HF_TOKEN: text(),
   HF_HUB_OFFLINE: flag(false),
   MAX_TEXTS_PER_REQUEST: whole(256, 1),
-  MAX_TEXT_CHARS: whole(10_000, 1),
+  MAX_TEXT_CHARS: whole(0, 0),
   BODY_LIMIT_BYTES: whole(4 * 1024 * 1024, 1024),
   INFERENCE_WORKERS: whole(availableParallelism(), 1, 64),
   INFERENCE_THREADS: whole(1, 1, 64),

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 /** Limits the request schema enforces (from Config), documented in the OpenAPI document. */
 export interface RequestLimits {
   readonly maxTexts: number;
+  /** MAX_TEXT_CHARS; 0: no per-text limit (the schema sets no maxLength). */
   readonly maxTextChars: number;
 }
 
@@ -10,10 +11,18 @@ export interface RequestLimits {
 export function predictRequestSchema(limits: RequestLimits) {
   return Type.Object(
     {
-      text: Type.Array(Type.String({ maxLength: limits.maxTextChars }), {
-        maxItems: limits.maxTexts,
-        description: `Texts to classify, at most ${limits.maxTexts}, each at most ${limits.maxTextChars} characters. Longer than 512 tokens is truncated.`,
-      }),
+      text: Type.Array(
+        limits.maxTextChars > 0 ? Type.String({ maxLength: limits.maxTextChars }) : Type.String(),
+        {
+          maxItems: limits.maxTexts,
+          description:
+            `Texts to classify, at most ${limits.maxTexts}, ` +
+            (limits.maxTextChars > 0
+              ? `each at most ${limits.maxTextChars} characters.`
+              : 'each of any length the body limit allows (no per-text limit is set).') +
+            ' A text longer than the model reads (512 tokens) is truncated, never refused.',
+        },
+      ),
     },
     {
       additionalProperties: false,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { shared, skipWithoutShared } from '../../devkit/shared-data.js';
+import { sst2Sentences } from '../../devkit/sst2-sentences.js';
 import { build, counter, startTestApp, type TestApp } from '../helper.js';
 
 interface Golden {
@@ -138,6 +139,25 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
     const res = await predict({ text: ['good '.repeat(1500)] });
     assert.equal(res.statusCode, 200);
     assert.equal(res.json<Predictions>().predictions[0]?.length, 2);
+  });
+
+  test('with no MAX_TEXT_CHARS set, a 3,000-word review and a ~4 MB text get 200', async () => {
+    const words = sst2Sentences().sentences.join(' ').split(' ');
+    const review = words.slice(0, 3000).join(' ');
+    assert.ok(review.length > 10_000, 'longer than the old default limit');
+    const huge = review.repeat(Math.ceil(4e6 / review.length)).slice(0, 4_000_000);
+    for (const text of [review, huge]) {
+      const res = await predict({ text: [text] });
+      assert.equal(res.statusCode, 200, res.body.slice(0, 200));
+      assert.equal(res.json<Predictions>().predictions[0]?.length, 2);
+    }
+    type Doc = { paths: Record<string, { post: { requestBody: unknown } }> };
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json<Doc>();
+    const body = doc.paths['/predict']?.post.requestBody as {
+      content: Record<string, { schema: { properties: { text: { items: object } } } }>;
+    };
+    const items = body.content['application/json']?.schema.properties.text.items;
+    assert.ok(items && !('maxLength' in items), 'the OpenAPI document sets no maxLength');
   });
 
   test('the same body twice gives byte-identical JSON', async () => {
