@@ -1,12 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { TextClassifier } from './engine/classifier.js';
+import { registerAccessControl } from './http/access.js';
 import { registerBodyParsers } from './http/body-parser.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
+import type { RateLimitRedis } from './http/rate-limit.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
 import { predictRoute } from './http/routes/predict.js';
+import { registerBrowserSecurity } from './http/security.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -18,6 +21,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   /** The process's pino logger; false silences logs (tests). */
   readonly logger: FastifyBaseLogger | false;
+  /** Where the rate limit counts when REDIS_URL is set (service.ts opens it); else in memory. */
+  readonly rateLimitRedis?: RateLimitRedis | undefined;
 }
 
 export const VERSION = '0.1.0';
@@ -47,7 +52,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   registerBodyParsers(app, config.bodyLimitBytes);
   registerErrorHandling(app, config.bodyLimitBytes);
-  await registerOpenApi(app, VERSION);
+  // Security headers and CORS on every answer; access control before any route is declared.
+  await registerBrowserSecurity(app, config.corsOrigins);
+  const access = await registerAccessControl(app, config, { rateLimitRedis: deps.rateLimitRedis });
+  await registerOpenApi(app, VERSION, access);
 
   // On close, Node only ends connections idle at that moment; answers to requests still in
   // flight close theirs, so keep-alive clients cannot hold the shutdown open.

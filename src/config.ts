@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +122,37 @@ export interface Config {
 
   /** SHUTDOWN_GRACE_MS: on SIGTERM, longest wait for in-flight requests before exit. */
   readonly shutdownGraceMs: number;
+
+  /**
+   * API_KEYS_SHA256 (comma-separated) and API_KEYS_FILE (one per line, `#` comments): the
+   * sha256 hex digests of the keys the model routes accept, each optionally `name:digest` so
+   * logs and rate limits name the client without the key. Only digests are configured, so a
+   * leaked setting or log grants nothing. Empty (the default): the model routes are open.
+   */
+  readonly apiKeys: readonly ApiKeyDigest[];
+  /** METRICS_REQUIRE_KEY=1: /metrics asks for a key too (needs API keys); /health never does. */
+  readonly metricsRequireKey: boolean;
+  /** DOCS_REQUIRE_KEY=1: /docs and /openapi.json ask for a key too (needs API keys). */
+  readonly docsRequireKey: boolean;
+  /**
+   * RATE_LIMIT_PER_MINUTE: requests to the model routes one client may send per minute, counted
+   * per API key name (keys on) or per client address; in Redis when REDIS_URL is set, so the
+   * limit holds across replicas. 0 (the default) turns it off.
+   */
+  readonly rateLimitPerMinute: number;
+  /**
+   * CORS_ORIGINS: comma-separated exact origins (`https://app.example.com`) whose pages may call
+   * the API from a browser. Empty (the default): no CORS headers, and the model routes refuse
+   * requests a browser sends from another site's page (403), `text/plain` posts included.
+   */
+  readonly corsOrigins: readonly string[];
+}
+
+/** One accepted API key: the sha256 of the key, as 64 lowercase hex digits, and who holds it. */
+export interface ApiKeyDigest {
+  /** Named in logs and rate-limit keys; `key-` + the digest's first 8 digits when unnamed. */
+  readonly name: string;
+  readonly sha256: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -176,6 +208,12 @@ const ENV_SCHEMA = Type.Object({
   REDIS_CIRCUIT_RESET_MS: whole(2_000, 10),
   CACHE_TTL_SECONDS: whole(60, 0),
   SHUTDOWN_GRACE_MS: whole(10_000, 0),
+  API_KEYS_SHA256: text(),
+  API_KEYS_FILE: text(),
+  METRICS_REQUIRE_KEY: flag(false),
+  DOCS_REQUIRE_KEY: flag(false),
+  RATE_LIMIT_PER_MINUTE: whole(0, 0),
+  CORS_ORIGINS: text(),
   HF_HUB_CACHE: text(),
   HF_HOME: text(),
   XDG_CACHE_HOME: text(),
@@ -233,6 +271,62 @@ function readEnv(env: Env): EnvValues {
   return checked as EnvValues;
 }
 
+/** `digest` or `name:digest` entries (API_KEYS_SHA256, API_KEYS_FILE), refused with their source. */
+function parseApiKeys(entries: readonly string[], source: string): ApiKeyDigest[] {
+  return entries.map((entry, index) => {
+    const match = /^(?:([\w.@-]{1,64}):)?([0-9a-fA-F]{64})$/.exec(entry);
+    if (!match) {
+      throw new ConfigError(
+        `${source}: entry ${index + 1} is not a sha256 hex digest or name:digest (see docs/security.md)`,
+      );
+    }
+    const sha256 = (match[2] as string).toLowerCase();
+    return { name: match[1] ?? `key-${sha256.slice(0, 8)}`, sha256 };
+  });
+}
+
+/** The keys of API_KEYS_SHA256 and API_KEYS_FILE together. */
+function readApiKeys(list: string | undefined, file: string | undefined): ApiKeyDigest[] {
+  const split = (value: string, separator: RegExp) =>
+    value
+      .split(separator)
+      .map((entry) => entry.replace(/#.*/, '').trim())
+      .filter((entry) => entry !== '');
+  let lines: string[] = [];
+  if (file) {
+    try {
+      lines = split(readFileSync(file, 'utf8'), /\r?\n/);
+    } catch (error) {
+      throw new ConfigError(`API_KEYS_FILE cannot be read: ${(error as Error).message}`);
+    }
+  }
+  return [
+    ...parseApiKeys(list ? split(list, /,/) : [], 'API_KEYS_SHA256'),
+    ...parseApiKeys(lines, 'API_KEYS_FILE'),
+  ];
+}
+
+/** CORS_ORIGINS as a list; each must be an origin exactly as a browser sends it. */
+function readOrigins(list: string | undefined): string[] {
+  const origins = (list ?? '').split(',').map((origin) => origin.trim());
+  return origins
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      let exact: string | undefined;
+      try {
+        exact = new URL(origin).origin;
+      } catch {
+        exact = undefined;
+      }
+      if (exact !== origin || exact === 'null') {
+        throw new ConfigError(
+          `CORS_ORIGINS must list exact origins like https://app.example.com, got '${origin.slice(0, 100)}'`,
+        );
+      }
+      return origin;
+    });
+}
+
 /** Reads and checks every setting; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
   const e = readEnv(env);
@@ -270,9 +364,19 @@ export function loadConfig(env: Env): Config {
     redisCircuitResetMs: e.REDIS_CIRCUIT_RESET_MS,
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    apiKeys: readApiKeys(e.API_KEYS_SHA256, e.API_KEYS_FILE),
+    metricsRequireKey: e.METRICS_REQUIRE_KEY,
+    docsRequireKey: e.DOCS_REQUIRE_KEY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    corsOrigins: readOrigins(e.CORS_ORIGINS),
   };
   if (config.modelDir && config.modelId) {
     throw new ConfigError('set MODEL_DIR or MODEL_ID, not both');
+  }
+  if ((config.metricsRequireKey || config.docsRequireKey) && config.apiKeys.length === 0) {
+    throw new ConfigError(
+      'METRICS_REQUIRE_KEY and DOCS_REQUIRE_KEY need API keys (API_KEYS_SHA256 or API_KEYS_FILE)',
+    );
   }
   return Object.freeze(config);
 }

@@ -24,6 +24,16 @@ export const ERROR_CATALOGUE = {
   body_too_large: { status: 413, message: 'Request body is too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type; send application/json' },
   bad_request: { status: 400, message: 'Bad request' },
+  // Access control (http/auth.ts, http/cross-origin.ts, http/rate-limit.ts).
+  unauthorized: { status: 401, message: 'A valid API key is required.' },
+  origin_forbidden: {
+    status: 403,
+    message: "Requests from another site's pages are not allowed; see CORS_ORIGINS.",
+  },
+  rate_limited: {
+    status: 429,
+    message: 'Too many requests from this client; retry after the Retry-After delay.',
+  },
   // Routing: Starlette's string details.
   not_found: { status: 404, message: 'Not Found' },
   method_not_allowed: { status: 405, message: 'Method Not Allowed' },
@@ -152,6 +162,34 @@ export class UnsupportedMediaTypeError extends AppError {
     super(
       'unsupported_media_type',
       `Unsupported media type '${contentType}'; send application/json`,
+    );
+  }
+}
+
+/**
+ * No API key, or one that is not configured (RFC 6750's `WWW-Authenticate` challenge; a key
+ * that was sent but is wrong adds `error="invalid_token"`).
+ */
+export class UnauthorizedError extends AppError {
+  constructor(presented: boolean) {
+    const challenge = `Bearer realm="sentiment-api"${presented ? ', error="invalid_token"' : ''}`;
+    super('unauthorized', undefined, { headers: { 'www-authenticate': challenge } });
+  }
+}
+
+/** A browser sent this request from another site's page, and CORS_ORIGINS does not list it. */
+export class OriginForbiddenError extends AppError {
+  constructor() {
+    super('origin_forbidden');
+  }
+}
+
+/** The client spent its RATE_LIMIT_PER_MINUTE; the limiter has set Retry-After and x-ratelimit-*. */
+export class RateLimitedError extends AppError {
+  constructor(perMinute: number, retryAfterSeconds: number) {
+    super(
+      'rate_limited',
+      `Rate limit of ${perMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s.`,
     );
   }
 }

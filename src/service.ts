@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { openResultCache } from './cache/open-cache.js';
+import { closeRedisClient, openRedisClient } from './cache/redis.js';
 import type { Config } from './config.js';
 import { startEngine, type Engine } from './engine/engine.js';
 import { ModelTokenizer } from './engine/tokenizer.js';
@@ -44,6 +45,22 @@ export async function startService(config: Config, log: Logger): Promise<Service
         ? log.info(`redis cache up: ${detail}`)
         : log.warn(`redis cache down (serving without it): ${detail}`),
   );
+  // The rate limit counts in the shared Redis, on a connection of its own: the cache's is
+  // behind its circuit breaker and its key scheme. A Redis that is down lets requests through.
+  const limiterRedis =
+    config.redisUrl && config.rateLimitPerMinute > 0
+      ? openRedisClient(
+          {
+            url: config.redisUrl,
+            keyPrefix: config.redisKeyPrefix,
+            commandTimeoutMs: config.redisTimeoutMs,
+          },
+          (state, detail) =>
+            state === 'up'
+              ? log.info(`redis rate limit up: ${detail}`)
+              : log.warn(`redis rate limit down (requests are not limited): ${detail}`),
+        )
+      : undefined;
   let engine: Engine | undefined;
   try {
     engine = await startEngine(config, { model, tokenizer, cache, observer: metrics });
@@ -51,6 +68,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       classifier: engine.classifier,
       metrics,
       logger: log,
+      rateLimitRedis: limiterRedis,
     });
     await app.ready();
     let closing: Promise<void> | undefined;
@@ -67,11 +85,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
           await running.drain();
           await running.close();
           await cache.close();
+          if (limiterRedis) await closeRedisClient(limiterRedis);
         })()),
     };
   } catch (error) {
     await engine?.close();
     await cache.close();
+    if (limiterRedis) await closeRedisClient(limiterRedis);
     throw error;
   }
 }

@@ -19,6 +19,39 @@ export interface RedisCacheOptions {
 /** Logs a line once per change of state, so a flapping Redis cannot flood the log. */
 export type StateLogger = (state: 'up' | 'down', detail: string) => void;
 
+/** Where a client connects, what it puts before every key, and how long a command may take. */
+export type RedisClientOptions = Pick<RedisCacheOptions, 'url' | 'keyPrefix' | 'commandTimeoutMs'>;
+
+/**
+ * A Redis client with this service's policy, for the cache tier below and for whatever else
+ * shares the Redis (the rate limiter, http/rate-limit.ts, which service.ts hands one): commands
+ * fail fast while disconnected (no offline queue, no retries) and never wait past the command
+ * timeout; the client reconnects by itself. With `logState`, its changes of state are logged
+ * once each (the cache tier logs its own).
+ */
+export function openRedisClient(options: RedisClientOptions, logState?: StateLogger): Redis {
+  const client = new Redis(options.url, {
+    keyPrefix: options.keyPrefix,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 2_000,
+    // Back off to at most 2 s between reconnects, forever: Redis coming back is the normal case.
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  });
+  if (logState) {
+    let state: 'up' | 'down' | undefined;
+    const transition = (next: 'up' | 'down', detail: string): void => {
+      if (state !== next) logState(next, detail);
+      state = next;
+    };
+    client.on('ready', () => transition('up', `connected to ${redact(options.url)}`));
+    client.on('error', (error: Error) => transition('down', error.message));
+    client.on('close', () => transition('down', 'connection closed'));
+  }
+  return client;
+}
+
 /**
  * The shared tier (the only importer of ioredis, as fastify-redis is the one door to Redis).
  * Commands fail fast while disconnected (no offline queue) and the client reconnects by
@@ -41,15 +74,7 @@ export class RedisCache implements CacheTierStore {
     private readonly logState: StateLogger,
     private readonly observer?: CacheObserver,
   ) {
-    this.client = new Redis(options.url, {
-      keyPrefix: options.keyPrefix,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: 2_000,
-      // Back off to at most 2 s between reconnects, forever: Redis coming back is the normal case.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-    });
+    this.client = openRedisClient(options);
     this.breaker = new CircuitBreaker((command: () => Promise<unknown>) => command(), {
       // ioredis's commandTimeout already bounds each command.
       timeout: false,
@@ -134,6 +159,16 @@ export class RedisCache implements CacheTierStore {
     const previous = this.state;
     this.state = next;
     if (next === 'up' || previous === 'up' || previous === 'starting') this.logState(next, detail);
+  }
+}
+
+/** Quits a client from `openRedisClient` (its close logged no more), or drops it if quit fails. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  client.removeAllListeners('close');
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
   }
 }
 

@@ -1,0 +1,96 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import { routeAccess } from './access.js';
+
+/**
+ * The Content-Security-Policy of the API's own answers (JSON, metrics, errors): nothing may
+ * load, nothing may frame them, as OWASP's REST Security Cheat Sheet recommends for an API.
+ * Should a browser ever be made to render an answer (a text echoed in an error), it runs
+ * nothing.
+ */
+export const API_CSP = {
+  useDefaults: false,
+  directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] },
+};
+
+/**
+ * The policy of /docs and /openapi.json: helmet's default, adjusted to what Swagger UI needs
+ * (@fastify/swagger-ui serves it from the package: its own scripts from this origin, no
+ * inline script, no CDN) and no more:
+ * - scripts only from this origin, no inline script, no `eval`, no plugins;
+ * - `style-src` allows inline styles: the UI's bundle injects some (Chromium reports the
+ *   violation otherwise); a style cannot run code, and a hash would break on every upgrade;
+ * - `upgrade-insecure-requests` is left out: served over plain HTTP on a real host name (a
+ *   NodePort, a cluster name), it would have the browser fetch the UI's assets over https and
+ *   render nothing. TLS is the gateway's or the mesh's job;
+ * - `img-src` and `font-src` keep `data:` (the UI's icons); `frame-ancestors 'none'` (no
+ *   clickjacking of the "Authorize" dialog).
+ * test/http/docs-browser.test.ts loads the UI in Chromium under this policy, through a host
+ * name, and fails on any violation the browser reports.
+ */
+export const DOCS_CSP = {
+  useDefaults: false,
+  directives: {
+    'default-src': ["'self'"],
+    'base-uri': ["'self'"],
+    'connect-src': ["'self'"],
+    'font-src': ["'self'", 'data:'],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+    'img-src': ["'self'", 'data:'],
+    'object-src': ["'none'"],
+    'script-src': ["'self'"],
+    'script-src-attr': ["'none'"],
+    'style-src': ["'self'", "'unsafe-inline'"],
+  },
+};
+
+/** The CORS settings a listed origin gets: what the model routes read and answer. */
+const CORS_HEADERS = {
+  methods: ['GET', 'HEAD', 'POST'],
+  allowedHeaders: ['content-type', 'authorization', 'x-api-key'],
+  exposedHeaders: [
+    'retry-after',
+    'x-cache-hits',
+    'x-ratelimit-limit',
+    'x-ratelimit-remaining',
+    'x-ratelimit-reset',
+  ],
+  // No cookies are read, so no credentialed CORS: a key is sent as a header, by the page's code.
+  credentials: false,
+  maxAge: 600,
+};
+
+/**
+ * Security headers on every response (@fastify/helmet: the CSPs above, nosniff, frame and
+ * referrer policies, cross-origin isolation of the UI's window) and, when CORS_ORIGINS lists
+ * origins, CORS for exactly those (@fastify/cors; preflights are answered in its onRequest
+ * hook, before any key is asked for, since a browser never sends credentials with one).
+ * Nothing names the server or its version: neither Node nor Fastify sends `Server` or
+ * `X-Powered-By`, and helmet removes the latter should anything add it.
+ */
+export async function registerBrowserSecurity(
+  app: FastifyInstance,
+  corsOrigins: readonly string[],
+): Promise<void> {
+  // Docs routes get their policy as a route option (helmet's own onRoute hook, which runs
+  // after this one, reads it); every other answer, 404s included, gets the API's. So this must
+  // be registered before the docs routes are declared.
+  app.addHook('onRoute', (route) => {
+    if (routeAccess(route.url, route.method) === 'docs') {
+      route.helmet = { contentSecurityPolicy: DOCS_CSP };
+    }
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: API_CSP,
+    // HSTS only means something over TLS, which the gateway terminates; includeSubDomains is
+    // not this service's decision to make for its domain's other hosts.
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
+    // The same as frame-ancestors 'none', for browsers that only know the older header.
+    xFrameOptions: { action: 'deny' },
+  });
+  if (corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...corsOrigins], ...CORS_HEADERS });
+  }
+}
