@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import rust from 'tokenizers';
 import { BUNDLED_MODEL_DIR } from '../src/config.js';
+import { ModelTokenizer } from '../src/engine/tokenizer.js';
+import { resolveModelFiles } from '../src/model/model-files.js';
 import { shared, skipWithoutShared } from '../devkit/shared-data.js';
 
 const FIXTURE =
@@ -78,3 +80,42 @@ console.log(
 );
 for (const [name, us] of results)
   console.log(`| ${name} | ${us.toFixed(1)} | ${(us / base).toFixed(2)}× |`);
+
+// Long texts: the service's tokenizer, which tokenizes only a prefix (src/engine/prefix-cut.ts),
+// against full tokenization then truncation to 512; ids checked equal before timing.
+const service = ModelTokenizer.fromModelFiles(resolveModelFiles(BUNDLED_MODEL_DIR, 'fp32'), 512);
+const fullThenTruncate = (text: string): number[] => [
+  101,
+  ...ts.encode(text, { add_special_tokens: false }).ids.slice(0, 510),
+  102,
+];
+const prose = texts.join(' ');
+const fourMb = (unit: string): string => unit.repeat(Math.ceil(4e6 / unit.length)).slice(0, 4e6);
+const long: [string, string][] = [
+  ['24 kB review (SQuAD questions, 4,371 words)', prose.slice(0, 24_000)],
+  ['4 MB text (SQuAD questions repeated)', fourMb(prose)],
+  ['4 MB, no whitespace (the same, spaces removed)', fourMb(prose.replace(/\s+/g, ''))],
+  ['1M emoji, 4 MB of UTF-8 (no safe cut: tokenized whole)', '😀'.repeat(1e6)],
+];
+/** Best of `runs` timings of `fn`, in ms. */
+function bestMs(fn: () => void, runs: number): number {
+  let min = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    fn();
+    min = Math.min(min, performance.now() - start);
+  }
+  return min;
+}
+console.log(
+  '\n| text | prefix (service) ms | full then truncate ms | full / prefix |\n|---|---:|---:|---:|',
+);
+for (const [name, text] of long) {
+  if (service.encode(text).join() !== fullThenTruncate(text).join())
+    throw new Error(`${name} differs`);
+  const prefix = bestMs(() => service.encode(text), 5);
+  const full = bestMs(() => fullThenTruncate(text), text.length > 1e6 ? 2 : 5);
+  console.log(
+    `| ${name} | ${prefix.toFixed(2)} | ${full.toFixed(1)} | ${(full / prefix).toFixed(0)}× |`,
+  );
+}
