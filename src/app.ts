@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { TextClassifier } from './engine/classifier.js';
 import { registerAccessControl } from './http/access.js';
 import { registerBodyParsers } from './http/body-parser.js';
+import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
@@ -39,6 +40,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logController: new LogController({ disableRequestLogging: true }),
     // Seen through a gateway (Istio, nginx), the client address is the forwarded one.
     trustProxy: true,
+    // Requests Node or Fastify refuse before routing still answer in the documented shape.
+    clientErrorHandler,
+    frameworkErrors,
+    // Slow and greedy clients: bounded time to send headers and the whole request, bounded
+    // idle keep-alive, bounded connections (config.ts says why each default).
+    requestTimeout: config.receiveTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.receiveTimeoutMs,
+      // Node checks both timeouts this often (its default, 30 s, would let a slow client
+      // hold a socket that much past its deadline).
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
     ajv: {
       // Validate as pydantic does: report every error, never coerce or silently drop keys.
       customOptions: {
@@ -50,6 +65,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       },
     },
   });
+  app.server.maxConnections = config.maxConnections;
   registerBodyParsers(app, config.bodyLimitBytes);
   registerErrorHandling(app, config.bodyLimitBytes);
   // Security headers and CORS on every answer; access control before any route is declared.

@@ -120,6 +120,30 @@ export interface Config {
   /** CACHE_TTL_SECONDS: lifetime of a cached result in Redis and in memory; 0 = no expiry. */
   readonly cacheTtlSeconds: number;
 
+  /**
+   * HEADERS_TIMEOUT_MS: a client must send its request headers within this, or it gets 408 and
+   * the connection closes: many connections trickling headers a byte at a time (slowloris)
+   * cannot hold the service's sockets.
+   */
+  readonly headersTimeoutMs: number;
+  /**
+   * RECEIVE_TIMEOUT_MS: the whole request, headers and body, must arrive within this (408
+   * otherwise): a body sent a byte a second cannot keep a request open for minutes.
+   */
+  readonly receiveTimeoutMs: number;
+  /**
+   * KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection stays open. Longer than the
+   * idle timeout of the load balancer in front (60 s for most), so the balancer, not the
+   * service, closes idle connections and never sends on one the service just closed.
+   */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * MAX_CONNECTIONS: open connections beyond which new ones are closed at once, below the
+   * process's file-descriptor limit (containers often allow 1024) so the model files, workers
+   * and Redis always have theirs.
+   */
+  readonly maxConnections: number;
+
   /** SHUTDOWN_GRACE_MS: on SIGTERM, longest wait for in-flight requests before exit. */
   readonly shutdownGraceMs: number;
 
@@ -208,6 +232,10 @@ const ENV_SCHEMA = Type.Object({
   REDIS_CIRCUIT_RESET_MS: whole(2_000, 10),
   CACHE_TTL_SECONDS: whole(60, 0),
   SHUTDOWN_GRACE_MS: whole(10_000, 0),
+  HEADERS_TIMEOUT_MS: whole(10_000, 1),
+  RECEIVE_TIMEOUT_MS: whole(30_000, 1),
+  KEEP_ALIVE_TIMEOUT_MS: whole(72_000, 1),
+  MAX_CONNECTIONS: whole(512, 1),
   API_KEYS_SHA256: text(),
   API_KEYS_FILE: text(),
   METRICS_REQUIRE_KEY: flag(false),
@@ -364,6 +392,10 @@ export function loadConfig(env: Env): Config {
     redisCircuitResetMs: e.REDIS_CIRCUIT_RESET_MS,
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    receiveTimeoutMs: e.RECEIVE_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: e.MAX_CONNECTIONS,
     apiKeys: readApiKeys(e.API_KEYS_SHA256, e.API_KEYS_FILE),
     metricsRequireKey: e.METRICS_REQUIRE_KEY,
     docsRequireKey: e.DOCS_REQUIRE_KEY,
@@ -372,6 +404,9 @@ export function loadConfig(env: Env): Config {
   };
   if (config.modelDir && config.modelId) {
     throw new ConfigError('set MODEL_DIR or MODEL_ID, not both');
+  }
+  if (config.headersTimeoutMs > config.receiveTimeoutMs) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS must not be longer than RECEIVE_TIMEOUT_MS');
   }
   if ((config.metricsRequireKey || config.docsRequireKey) && config.apiKeys.length === 0) {
     throw new ConfigError(

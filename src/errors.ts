@@ -24,6 +24,8 @@ export const ERROR_CATALOGUE = {
   body_too_large: { status: 413, message: 'Request body is too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type; send application/json' },
   bad_request: { status: 400, message: 'Bad request' },
+  request_timeout: { status: 408, message: 'The request was not received in time' },
+  headers_too_large: { status: 431, message: 'The request headers are too large' },
   // Access control (http/auth.ts, http/cross-origin.ts, http/rate-limit.ts).
   unauthorized: { status: 401, message: 'A valid API key is required.' },
   origin_forbidden: {

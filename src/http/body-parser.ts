@@ -20,6 +20,11 @@ export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): vo
       done(new JsonInvalidError((error as Error).message, body.length));
     }
   };
+  // An empty `Content-Type:` header says no more than an absent one: read the body as JSON too
+  // (Fastify would otherwise refuse it as an invalid media type before any parser runs).
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type']?.trim() === '') delete request.headers['content-type'];
+  });
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     ['application/json', 'text/plain'],

@@ -1,0 +1,43 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+
+/** Node's parser errors (before Fastify sees a request), as codes of the catalogue. */
+function codeOf(error: NodeJS.ErrnoException): ErrorCode {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout';
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large';
+  return 'bad_request';
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node cannot parse (bad framing, headers too large,
+ * a body not sent in time) is answered on the raw socket in the documented `detail` shape
+ * rather than Fastify's, then the socket is closed, as Node does.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code = codeOf(error);
+  const { status, message } = ERROR_CATALOGUE[code];
+  if (socket.writable) {
+    const body = JSON.stringify({ detail: [{ type: code, loc: [], msg: message }] });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** Fastify's `frameworkErrors`: a URL it cannot decode, answered in the documented shape. */
+export function frameworkErrors(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const { status } = ERROR_CATALOGUE.bad_request;
+  void reply
+    .code(status)
+    .type('application/json')
+    .send({ detail: [{ type: 'bad_request', loc: ['path'], msg: error.message }] });
+}
