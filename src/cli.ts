@@ -19,7 +19,7 @@ commands:
   pull <org/name>[@revision]             download a model from the Hub into MODEL_CACHE
   convert <model-dir> [--quantize int8] [--optimize]
                                          write onnx/model.onnx from model.safetensors
-  generate --preset tiny|base --out <dir> [--quantize int8] [--seed N]
+  generate [--preset tiny|base] --out <dir> [--quantize int8] [--seed N] [--optimize]
                                          write a DistilBERT with random weights (tests, benchmarks)
 
 configuration is read from the environment: see the README's configuration table.`;
@@ -64,21 +64,32 @@ export async function runCommand(
       const { values } = parseArgs({
         args,
         options: {
-          preset: { type: 'string' },
+          preset: { type: 'string', default: 'tiny' },
           out: { type: 'string' },
           quantize: { type: 'string' },
           seed: { type: 'string' },
+          optimize: { type: 'boolean' },
         },
       });
-      const preset = values.preset as keyof typeof PRESETS | undefined;
-      if (!preset || !(preset in PRESETS) || !values.out)
-        return usage(io, 'generate needs --preset tiny|base and --out <dir>');
+      const preset = values.preset as keyof typeof PRESETS;
+      if (!(preset in PRESETS) || !values.out)
+        return usage(
+          io,
+          `generate needs --preset ${Object.keys(PRESETS).join('|')} and --out <dir>`,
+        );
+      if (values.quantize !== undefined && values.quantize !== 'int8')
+        return usage(io, '--quantize takes int8');
+      if (values.seed !== undefined && !/^\d+$/.test(values.seed))
+        return usage(io, '--seed takes a whole number');
+      const started = performance.now();
       const { written } = await generateModel(values.out, {
         ...PRESETS[preset],
-        ...(values.seed ? { seed: Number(values.seed) } : {}),
-        ...(values.quantize === 'int8' ? { quantize: 'int8' as const } : {}),
+        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+        ...(values.quantize ? { quantize: 'int8' as const } : {}),
+        ...(values.optimize ? { optimize: true } : {}),
       });
-      io.out(`${values.out}: ${written.join(', ')}`);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      io.out(`${values.out} (${preset}, ${seconds} s): ${written.join(', ')}`);
       return 0;
     }
     case 'help':
