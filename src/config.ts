@@ -28,7 +28,7 @@ export interface Config {
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
   readonly logLevel: LogLevel;
 
-  /** MODEL_DIR: a model folder in Hugging Face layout; replaces the bundled model. */
+  /** MODEL_DIR: a model folder with Hugging Face's file names; replaces the bundled model. */
   readonly modelDir: string | undefined;
   /** MODEL_ID: a Hub repo (`org/name[@revision]`), pulled and converted on first start. */
   readonly modelId: string | undefined;

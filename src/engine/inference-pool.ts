@@ -4,7 +4,7 @@ import { batchBuffers, type GraphKind, type TokenBatch } from '../model/token-ba
 import type { BatchRunner } from './batcher.js';
 import type { InferenceWorkerData } from './inference-worker.js';
 
-/** Layout of the inference workers: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
+/** The shape of the worker pool: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
 export interface PoolOptions {
   readonly onnxPath: string;
   readonly workers: number;

@@ -40,7 +40,7 @@ export interface ModelConfig {
   readonly maxPositions: number;
 }
 
-/** The files of one model folder in Hugging Face layout, checked to exist. */
+/** The files of one model folder, named as Hugging Face names them, checked to exist. */
 export interface ModelFiles {
   readonly dir: string;
   readonly configPath: string;

@@ -58,7 +58,7 @@ export async function convertModel(
 }
 
 /**
- * The int8 layout (docs/benchmarks.md, "Model graphs"): plain ops with dynamic int8
+ * The int8 graph (docs/benchmarks.md, "Model graphs"): plain ops with dynamic int8
  * MatMulInteger, whatever `optimize` says (int8 with fused attention measured 30% slower).
  * MatMulInteger and com.microsoft DynamicQuantizeMatMul measured level (ORT fuses the former
  * into the latter's kernel), so the standard op wins on portability. Word embeddings are int8

@@ -14,10 +14,10 @@ import {
   additiveMask,
   embeddings,
   layerNorm,
-  paddedLayout,
+  paddedGrouping,
   selfAttention,
-  unpaddedLayout,
-  type AttentionLayout,
+  unpaddedGrouping,
+  type AttentionGrouping,
 } from './plain-blocks.js';
 
 /** How to lay out the graph; every combination computes the same logits. */
@@ -46,7 +46,7 @@ const OPSET = 17;
  * exports for `text-classification`: inputs `input_ids`, `attention_mask` int64 [batch_size,
  * sequence_length]; output `logits` float32 [batch_size, num_labels].
  *
- * With `packed`, the encoder runs on the batch's tokens with no padding (see `unpaddedLayout`).
+ * With `packed`, the encoder runs on the batch's tokens with no padding (see `unpaddedGrouping`).
  * Inputs: `input_ids` and `position_ids` (restarting at 0 at each [CLS]) int64 [total_tokens],
  * the sequences one after another; `cls_index` int64 [num_sequences], where each starts;
  * for each attention group g of PACKED_ATTENTION_GROUPS (token-batch.ts), `g_attention_mask` and
@@ -81,7 +81,7 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
     const unpadIndex = g.input('unpad_index', DType.int64, tokens);
     const clsIndex = g.input('cls_index', DType.int64, ['num_sequences']);
     const x = embeddings(g, spec, ids, quantizedTable, positionIds); // [T,D]
-    const attend = plainAttention(g, spec, linear, unpaddedLayout(spec, groups, unpadIndex));
+    const attend = plainAttention(g, spec, linear, unpaddedGrouping(spec, groups, unpadIndex));
     cls = plainEncoder(g, spec, x, attend, linear, (t) =>
       g.node('Gather', [t, clsIndex], { axis: 0 }),
     );
@@ -96,7 +96,7 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
           g,
           spec,
           embeddings(g, spec, ids, quantizedTable),
-          plainAttention(g, spec, linear, paddedLayout(spec, additiveMask(g, mask))),
+          plainAttention(g, spec, linear, paddedGrouping(spec, additiveMask(g, mask))),
           linear,
           first,
         );
@@ -106,33 +106,33 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
   linear.apply(g, pooled, spec.classifier, { output: 'logits' });
   const batch = options.packed ? 'num_sequences' : 'batch_size';
   g.output('logits', DType.float, [batch, spec.classifier.outFeatures]);
-  const layout = [
+  const variant = [
     options.fused ? 'fused' : 'plain',
     options.int8 ? 'int8' : 'fp32',
     ...(options.packed ? ['packed'] : []),
   ];
-  const doc = `${spec.architecture} converted by sentiment-api (${layout.join(', ')})`;
+  const doc = `${spec.architecture} converted by sentiment-api (${variant.join(', ')})`;
   return g.encode('main_graph', OPSET, doc);
 }
 
 /** How one layer's self-attention is emitted: its context, before the output projection. */
 type Attend = (layer: EncoderLayer, x: string) => string;
 
-/** Standard-op attention in `layout`, with the 1/√d scale folded into the query weights. */
+/** Standard-op attention in `grouping`, with the 1/√d scale folded into the query weights. */
 function plainAttention(
   g: GraphBuilder,
   spec: EncoderSpec,
   linear: LinearEmitter,
-  layout: AttentionLayout,
+  grouping: AttentionGrouping,
 ): Attend {
   const scale = 1 / Math.sqrt(spec.hidden / spec.heads);
   return (layer, x) =>
-    selfAttention(g, { ...layer, query: scaleLinear(layer.query, scale) }, x, linear, layout);
+    selfAttention(g, { ...layer, query: scaleLinear(layer.query, scale) }, x, linear, grouping);
 }
 
 /**
  * The transformer blocks over embedded `x`: `attend`, then the rest in standard ops; returns
- * the [CLS] vectors [B,D], which `toCls` picks out of a tensor in the encoder's layout. The
+ * the [CLS] vectors [B,D], which `toCls` picks out of a tensor in the encoder's order. The
  * heads read nothing else, so the last layer runs its output projection and FFN on the [CLS]
  * rows alone: its attention still reads every token, and the logits are the same, for about
  * 9/(12·layers) fewer FLOPs (11% of a 6-layer model).

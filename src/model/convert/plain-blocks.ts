@@ -61,9 +61,9 @@ export interface AttentionGroup {
 
 /**
  * Where attention runs: one or more groups of padded rows, and how their merged contexts
- * ([B,S,D] each) go back to the encoder's layout.
+ * ([B,S,D] each) go back to the encoder's order.
  */
-export interface AttentionLayout {
+export interface AttentionGrouping {
   readonly groups: readonly AttentionGroup[];
   fromHeads(g: GraphBuilder, contexts: readonly string[]): string;
 }
@@ -74,7 +74,7 @@ function splitHeads(g: GraphBuilder, spec: EncoderSpec, x: string): string {
 }
 
 /** The standard graph: the encoder runs on padded rows [B,S,D] already; one group. */
-export function paddedLayout(spec: EncoderSpec, maskBias: string): AttentionLayout {
+export function paddedGrouping(spec: EncoderSpec, maskBias: string): AttentionGrouping {
   return {
     groups: [{ toHeads: (g, projected) => splitHeads(g, spec, projected), maskBias }],
     fromHeads: (g, [context]) => g.node('Reshape', [context!, g.int64s([0, 0, spec.hidden])]),
@@ -91,11 +91,11 @@ export function paddedLayout(spec: EncoderSpec, maskBias: string): AttentionLayo
  * token's context back out of the groups' [B·S,D] rows laid end to end, as
  * FasterTransformer's and ByteTransformer's "remove padding" kernels do.
  */
-export function unpaddedLayout(
+export function unpaddedGrouping(
   spec: EncoderSpec,
   groups: readonly { readonly padIndex: string; readonly maskBias: string }[],
   unpadIndex: string,
-): AttentionLayout {
+): AttentionGrouping {
   return {
     groups: groups.map(({ padIndex, maskBias }) => ({
       toHeads: (g, projected) =>
@@ -112,8 +112,8 @@ export function unpaddedLayout(
 
 /**
  * Scaled dot-product self-attention in standard ops; returns the per-head context merged
- * back to the encoder's layout (before the output projection). Q, K and V are projected once;
- * each group of the layout then attends on its own rows. The 1/sqrt(head_dim) scale is folded
+ * back to the encoder's order (before the output projection). Q, K and V are projected once;
+ * each group of the grouping then attends on its own rows. The 1/sqrt(head_dim) scale is folded
  * into the query weights by the caller.
  */
 export function selfAttention(
@@ -121,12 +121,12 @@ export function selfAttention(
   layer: EncoderLayer,
   x: string,
   linear: LinearEmitter,
-  layout: AttentionLayout,
+  grouping: AttentionGrouping,
 ): string {
   const [query, key, value] = (['query', 'key', 'value'] as const).map((name) =>
     linear.apply(g, x, layer[name]),
   );
-  const contexts = layout.groups.map(({ toHeads, maskBias }) => {
+  const contexts = grouping.groups.map(({ toHeads, maskBias }) => {
     const heads = (projected: string, perm: number[]) =>
       g.node('Transpose', [toHeads(g, projected)], { perm });
     const q = heads(query!, [0, 2, 1, 3]); // [B,H,S,d]
@@ -136,7 +136,7 @@ export function selfAttention(
     const probs = g.node('Softmax', [scores], { axis: -1 });
     return g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
   });
-  return layout.fromHeads(g, contexts);
+  return grouping.fromHeads(g, contexts);
 }
 
 /** LayerNormalization (opset 17) over the last axis. */

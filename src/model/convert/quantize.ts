@@ -9,7 +9,7 @@ export interface QuantizedMatrix {
 const Q_MAX = 127;
 
 /**
- * Transposes a transformers Linear weight [out, in] to the [in, out] layout MatMul wants and
+ * Transposes a transformers Linear weight [out, in] to the [in, out] order MatMul wants and
  * quantises it per output column (per channel), as ORT's `quantize_dynamic(per_channel=True)`
  * does for MatMul weights: each column gets scale max|w|/127.
  */
