@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import { ShuttingDownError } from './errors.js';
 import type { TextClassifier } from './engine/classifier.js';
 import { registerAccessControl } from './http/access.js';
 import { registerBodyParsers } from './http/body-parser.js';
@@ -40,6 +41,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logController: new LogController({ disableRequestLogging: true }),
     // Seen through a gateway (Istio, nginx), the client address is the forwarded one.
     trustProxy: true,
+    return503OnClosing: false,
     // Requests Node or Fastify refuse before routing still answer in the documented shape.
     clientErrorHandler,
     frameworkErrors,
@@ -75,9 +77,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // On close, Node only ends connections idle at that moment; answers to requests still in
   // flight close theirs, so keep-alive clients cannot hold the shutdown open.
+  // A request that arrives on an open connection while closing is answered 503 shutting_down
+  // with Retry-After (a balancer retries it on another replica), in the documented shape
+  // rather than Fastify's own (return503OnClosing is off).
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ShuttingDownError();
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');

@@ -6,6 +6,9 @@ import { loadConfig, type Config } from './config.js';
 import { AppError, ConfigError } from './errors.js';
 import { startService } from './service.js';
 
+/** Past the grace period, how long the forward passes already running may still take. */
+const HARD_STOP_AFTER_GRACE_MS = 10_000;
+
 const PRODUCTION_HINT =
   'to serve the production model set MODEL_ID=winegarj/distilbert-base-uncased-finetuned-sst2 (pulled and converted on first start) or MODEL_DIR=<folder>';
 
@@ -52,11 +55,13 @@ async function serve(config: Config): Promise<void> {
   );
 
   // On a signal: Fastify stops accepting connections, answers requests in flight, then the
-  // engine finishes whatever is still queued (service.close). Past SHUTDOWN_GRACE_MS the
-  // process exits 1; an uncaught error closes the same way, then exits 1.
+  // engine finishes whatever is still queued (service.close, which bounds it by
+  // SHUTDOWN_GRACE_MS, then answers what is left with 503 and exits 1). An uncaught error
+  // closes the same way, then exits 1. close-with-grace's own deadline is the last resort,
+  // for a forward pass that never returns.
   closeWithGrace(
     {
-      delay: config.shutdownGraceMs,
+      delay: config.shutdownGraceMs + HARD_STOP_AFTER_GRACE_MS,
       logger: { error: (message: unknown) => log.error(message) },
       onTimeout: (delay) =>
         process.stderr.write(`sentiment-api: shutdown took longer than ${delay} ms; exiting\n`),
@@ -67,7 +72,14 @@ async function serve(config: Config): Promise<void> {
         log.info(
           `${signal ?? 'exit'}: draining in-flight requests (up to ${config.shutdownGraceMs} ms)`,
         );
-      await service.close();
+      const { graceExpired } = await service.close();
+      if (graceExpired) {
+        process.stderr.write(
+          `sentiment-api: shutdown took longer than ${config.shutdownGraceMs} ms; what was still queued got 503\n`,
+        );
+        process.exitCode = 1;
+        throw new Error('shutdown grace period expired');
+      }
       log.info('stopped');
     },
   );

@@ -75,6 +75,11 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     help: 'Queued texts dropped before inference because their client went away or timed out',
     registers: [this.registry],
   });
+  private readonly batchFailures = new Counter({
+    name: `${PREFIX}batch_failures_total`,
+    help: 'Forward passes that failed; each failed every request that had a text in it',
+    registers: [this.registry],
+  });
   private readonly batchSize = new Histogram({
     name: `${PREFIX}batch_size`,
     help: 'Texts per forward pass',
@@ -147,6 +152,9 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   }
   dropped(count: number): void {
     this.droppedItems.inc(count);
+  }
+  failed(): void {
+    this.batchFailures.inc();
   }
   queueDepth(items: number): void {
     this.queueDepthGauge.set(items);

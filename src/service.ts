@@ -4,7 +4,7 @@ import { buildApp } from './app.js';
 import { openResultCache } from './cache/open-cache.js';
 import { closeRedisClient, openRedisClient } from './cache/redis.js';
 import type { Config } from './config.js';
-import { startEngine, type Engine } from './engine/engine.js';
+import { startEngine, type Engine, type EngineObserver } from './engine/engine.js';
 import { ModelTokenizer } from './engine/tokenizer.js';
 import { Metrics } from './metrics.js';
 import { resolveModel, type ResolvedModel } from './model/resolve.js';
@@ -20,9 +20,12 @@ export interface Service {
   /**
    * Stops in the one safe order: HTTP first (no new requests; those in flight are answered),
    * then the engine drains what it has queued, then the workers and the cache connections
-   * close. Idempotent: a second call waits for the first.
+   * close. Past SHUTDOWN_GRACE_MS, what is still queued is answered 503 instead, and only
+   * the forward passes already running are waited for: a worker is never torn down inside
+   * ONNX Runtime (that aborts the process). Resolves to whether the grace period ran out.
+   * Idempotent: a second call waits for the first.
    */
-  close(): Promise<void>;
+  close(): Promise<{ graceExpired: boolean }>;
 }
 
 /**
@@ -63,7 +66,19 @@ export async function startService(config: Config, log: Logger): Promise<Service
       : undefined;
   let engine: Engine | undefined;
   try {
-    engine = await startEngine(config, { model, tokenizer, cache, observer: metrics });
+    // A failed forward pass is counted (metrics) and logged here, once, not once per request.
+    const observer: EngineObserver = {
+      batch: (...args) => metrics.batch(...args),
+      dropped: (count) => metrics.dropped(count),
+      queueDepth: (items) => metrics.queueDepth(items),
+      coalesced: (count) => metrics.coalesced(count),
+      computed: (count) => metrics.computed(count),
+      failed: (rows, error) => {
+        metrics.failed();
+        log.error({ err: error, rows }, `a forward pass failed; its ${rows} texts got 500`);
+      },
+    };
+    engine = await startEngine(config, { model, tokenizer, cache, observer });
     const app = await buildApp(config, {
       classifier: engine.classifier,
       metrics,
@@ -71,7 +86,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       rateLimitRedis: limiterRedis,
     });
     await app.ready();
-    let closing: Promise<void> | undefined;
+    let closing: Promise<{ graceExpired: boolean }> | undefined;
     const running = engine;
     return {
       config,
@@ -81,11 +96,26 @@ export async function startService(config: Config, log: Logger): Promise<Service
       app,
       close: () =>
         (closing ??= (async () => {
-          await app.close();
-          await running.drain();
+          const drained = (async () => {
+            await app.close();
+            await running.drain();
+          })();
+          let timer: NodeJS.Timeout | undefined;
+          const graceExpired = await Promise.race([
+            drained.then(() => false),
+            new Promise<boolean>((resolve) => {
+              timer = setTimeout(() => resolve(true), config.shutdownGraceMs);
+            }),
+          ]);
+          clearTimeout(timer);
+          if (graceExpired) {
+            running.abandon();
+            await drained;
+          }
           await running.close();
           await cache.close();
           if (limiterRedis) await closeRedisClient(limiterRedis);
+          return { graceExpired };
         })()),
     };
   } catch (error) {

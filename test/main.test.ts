@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -22,8 +23,9 @@ describe('start-up and shutdown of the real process', () => {
     assert.equal(output, 'sentiment-api: model folder /nonexistent/model does not exist');
   });
 
-  test('a model folder without its ONNX graph → one line naming the file', async () => {
+  test('a model folder without its ONNX graph → one line naming the file', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'broken-model-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     copyFileSync(join(BUNDLED_MODEL_DIR, 'config.json'), join(dir, 'config.json'));
     copyFileSync(join(BUNDLED_MODEL_DIR, 'vocab.txt'), join(dir, 'vocab.txt'));
     const { code, output } = await refusal({ MODEL_DIR: dir });
@@ -32,11 +34,11 @@ describe('start-up and shutdown of the real process', () => {
     assert.match(output, /has no onnx\/model\.onnx/);
   });
 
-  test('a corrupt ONNX graph → one line from the runtime, non-zero exit', async () => {
+  test('a corrupt ONNX graph → one line from the runtime, non-zero exit', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'corrupt-model-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
       copyFileSync(join(BUNDLED_MODEL_DIR, name), join(dir, name));
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'onnx'));
     writeFileSync(join(dir, 'onnx', 'model.onnx'), 'not a graph');
     const { code, output } = await refusal({ MODEL_DIR: dir });
@@ -86,6 +88,71 @@ describe('start-up and shutdown of the real process', () => {
         assert.equal(((await r.json()) as { predictions: unknown[] }).predictions.length, 64);
       assert.equal(await exited(child), 0, child.output());
       assert.match(child.output(), /SIGTERM: draining/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('an idle keep-alive connection does not hold the shutdown: exit 0 long before the grace period', async () => {
+    const port = await freePort();
+    const child = startService({ PORT: String(port), SHUTDOWN_GRACE_MS: '60000' });
+    try {
+      await waitUntilUp(`http://127.0.0.1:${port}/health`);
+      const idle = connect(port, '127.0.0.1', () =>
+        idle.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
+      idle.on('error', () => undefined);
+      await new Promise<void>((resolve) => idle.once('data', () => resolve()));
+      child.kill('SIGTERM');
+      // exited() fails the test past its deadline, a fraction of the grace period.
+      assert.equal(await exited(child, 15_000), 0, child.output());
+      idle.destroy();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('the grace period running out mid-inference: queued texts get 503, exit 1, no abort', async () => {
+    const port = await freePort();
+    const child = startService({
+      PORT: String(port),
+      SHUTDOWN_GRACE_MS: '200',
+      CACHE_MEMORY_BYTES: '0',
+    });
+    try {
+      await waitUntilUp(`http://127.0.0.1:${port}/health`);
+      const texts = Array.from({ length: 256 }, (_, i) => `a long review ${i} `.repeat(80));
+      const inFlight = Array.from({ length: 4 }, () =>
+        fetch(`http://127.0.0.1:${port}/predict`, {
+          method: 'POST',
+          body: JSON.stringify({ text: texts }),
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      const received = async (): Promise<number> => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return Number(/^sentiment_texts_total (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      const deadline = Date.now() + 30_000;
+      while ((await received()) < 4 * 256 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGTERM');
+      const responses = await Promise.all(inFlight);
+      for (const r of responses) {
+        assert.ok([200, 503].includes(r.status), String(r.status));
+        if (r.status === 503) {
+          assert.equal(r.headers.get('retry-after'), '1');
+          const body = (await r.json()) as { detail: { type: string }[] };
+          assert.equal(body.detail[0]?.type, 'shutting_down');
+        }
+      }
+      assert.ok(
+        responses.some((r) => r.status === 503),
+        'the grace period did run out',
+      );
+      assert.equal(await exited(child), 1, child.output());
+      assert.equal(child.signalCode, null, 'exited, not killed by a signal (no SIGABRT)');
+      assert.match(child.output(), /shutdown took longer than 200 ms/);
     } finally {
       child.kill('SIGKILL');
     }

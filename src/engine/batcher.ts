@@ -54,6 +54,8 @@ export interface BatcherObserver {
     runMs: number,
   ): void;
   dropped(count: number): void;
+  /** A forward pass failed; every one of its `rows` texts got `error`. Once per batch. */
+  failed(rows: number, error: Error): void;
   queueDepth(items: number): void;
 }
 
@@ -78,6 +80,7 @@ export class Batcher {
   /** When a worker last came free. */
   private freedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  private abandoned = false;
   /** Room held by callers that are still tokenizing (see reserve). */
   private reserved = 0;
   private idleWaiters: (() => void)[] = [];
@@ -121,6 +124,7 @@ export class Batcher {
         if (!open) throw new Error('a queue reservation is used once');
         if (sequences.length > count) throw new Error('more sequences than were reserved');
         release();
+        if (this.abandoned) throw new ShuttingDownError();
         return this.enqueue(sequences, signals);
       },
       release,
@@ -146,6 +150,21 @@ export class Batcher {
     this.closed = true;
     if (this.isIdle()) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * The grace period is over: every text still queued is refused with ShuttingDownError
+   * (its request answers 503 at once), and so is anything submitted on a reservation from
+   * now on. Batches already running finish, so no forward pass is cut off mid-run.
+   */
+  abandon(): void {
+    this.closed = true;
+    this.abandoned = true;
+    const queued = this.queue;
+    this.queue = [];
+    for (const item of queued) item.reject(new ShuttingDownError());
+    this.observer?.queueDepth(0);
+    this.notifyIfIdle();
   }
 
   private enqueue(
@@ -299,6 +318,7 @@ export class Batcher {
             ? error
             : new ModelFailedError(String((error as Error)?.message ?? error), { cause: error });
         for (const item of items) item.reject(failure);
+        this.observer?.failed(items.length, failure);
       })
       .finally(() => {
         this.busy--;

@@ -14,6 +14,8 @@ export interface Engine {
   readonly onnxPath: string;
   /** Refuses new work and waits for queued texts to finish. */
   drain(): Promise<void>;
+  /** Refuses what is still queued (503); the batches already running finish. */
+  abandon(): void;
   /** Stops the workers. The cache is the caller's: it opened it. */
   close(): Promise<void>;
 }
@@ -62,6 +64,7 @@ export async function startEngine(config: Config, parts: EngineParts): Promise<E
     batcher,
     onnxPath,
     drain: () => batcher.drain(),
+    abandon: () => batcher.abandon(),
     close: () => pool.close(),
   };
 }

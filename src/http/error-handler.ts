@@ -75,7 +75,10 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
       }
       // Starlette answers routing errors with a plain string detail.
       if (error instanceof MethodNotAllowedError) return send(reply, error.status, error.message);
-      if (error.status >= 500) request.log.warn({ err: error }, error.message);
+      // Refusals while draining are the plan, and a failed batch is logged once where it
+      // failed (service.ts), not once per request in it.
+      if (error.status >= 500 && error.code !== 'shutting_down' && error.code !== 'model_failed')
+        request.log.warn({ err: error }, error.message);
       return send(reply, error.status, [{ type: error.code, loc: [], msg: error.message }]);
     }
     const status = error.statusCode ?? 500;

@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { exited, spawnScript, startChildServer } from '../../devkit/child-service.js';
+
+/** Temporary folders this file makes, removed when it ends. */
+const folders: string[] = [];
+after(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const folder = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'child-service-'));
+  folders.push(dir);
+  return dir;
+};
 
 /** A script in a temporary folder; `spawnScript` takes absolute paths too. */
 function script(source: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'child-service-')), 'script.ts');
+  const path = join(folder(), 'script.ts');
   writeFileSync(path, source);
   return path;
 }
@@ -45,7 +54,7 @@ describe('child processes of tests and benchmarks (devkit/child-service.ts)', ()
   });
 
   test('a server that never answers /health is stopped at the start-up deadline', async () => {
-    const pidFile = join(mkdtempSync(join(tmpdir(), 'child-service-')), 'pid');
+    const pidFile = join(folder(), 'pid');
     const path = script(
       `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
     );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -23,7 +23,11 @@ function vocabOnlyTokenizer(): ModelTokenizer {
     vocabPath: join(dir, 'vocab.txt'),
     tokenizerConfigPath: join(dir, 'tokenizer_config.json'),
   };
-  return ModelTokenizer.fromModelFiles(files, 512);
+  try {
+    return ModelTokenizer.fromModelFiles(files, 512);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 const fromVocab = vocabOnlyTokenizer();
 
