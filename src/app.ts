@@ -11,6 +11,7 @@ import type { RateLimitRedis } from './http/rate-limit.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
 import { predictRoute } from './http/routes/predict.js';
+import { readyRoute } from './http/routes/ready.js';
 import { registerBrowserSecurity } from './http/security.js';
 import type { Metrics } from './metrics.js';
 
@@ -84,8 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new ShuttingDownError();
+  app.addHook('onRequest', async (request) => {
+    if (closing && request.url !== '/ready') throw new ShuttingDownError();
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
@@ -100,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   healthRoute(app);
+  readyRoute(app, () => closing);
   metricsRoute(app, deps.metrics);
   predictRoute(app, {
     classifier: deps.classifier,

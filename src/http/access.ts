@@ -15,7 +15,7 @@ import { ErrorBody } from './schemas.js';
  */
 export type RouteAccess = 'probe' | 'metrics' | 'docs' | 'model';
 
-const PROBES = new Set(['/health']);
+const PROBES = new Set(['/health', '/ready']);
 
 /** The access class of a route, by its full path (plugin prefixes included) and method. */
 export function routeAccess(url: string, method: string | readonly string[]): RouteAccess {
