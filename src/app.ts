@@ -26,6 +26,14 @@ export interface AppDeps {
   readonly logger: FastifyBaseLogger | false;
   /** Where the rate limit counts when REDIS_URL is set (service.ts opens it); else in memory. */
   readonly rateLimitRedis?: RateLimitRedis | undefined;
+  /** Set by service.ts the moment shutdown begins; readiness reads it. */
+  readonly lifecycle?: Lifecycle;
+}
+
+/** Where the service is in its life, shared by the composition root and the app. */
+export interface Lifecycle {
+  /** Shutdown has begun: readiness answers 503 and answers close their connections. */
+  draining: boolean;
 }
 
 export const VERSION = '0.1.0';
@@ -88,8 +96,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async (request) => {
     if (closing && request.url !== '/ready') throw new ShuttingDownError();
   });
+  const draining = () => closing || deps.lifecycle?.draining === true;
   app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
+    if (draining()) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -101,7 +110,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   healthRoute(app);
-  readyRoute(app, () => closing);
+  readyRoute(app, draining);
   metricsRoute(app, deps.metrics);
   predictRoute(app, {
     classifier: deps.classifier,

@@ -144,6 +144,13 @@ export interface Config {
    */
   readonly maxConnections: number;
 
+  /**
+   * DRAIN_DELAY_MS: on SIGTERM, how long the service goes on serving (readiness already 503,
+   * every answer closing its connection) before it stops accepting: the time a balancer needs
+   * to take it out of rotation, so no client meets a refused connection. In Kubernetes a
+   * preStop sleep does the same; use one or the other. Counted within SHUTDOWN_GRACE_MS.
+   */
+  readonly drainDelayMs: number;
   /** SHUTDOWN_GRACE_MS: on SIGTERM, longest wait for in-flight requests before exit. */
   readonly shutdownGraceMs: number;
 
@@ -232,6 +239,7 @@ const ENV_SCHEMA = Type.Object({
   REDIS_CIRCUIT_RESET_MS: whole(2_000, 10),
   CACHE_TTL_SECONDS: whole(60, 0),
   SHUTDOWN_GRACE_MS: whole(10_000, 0),
+  DRAIN_DELAY_MS: whole(0, 0),
   HEADERS_TIMEOUT_MS: whole(10_000, 1),
   RECEIVE_TIMEOUT_MS: whole(30_000, 1),
   KEEP_ALIVE_TIMEOUT_MS: whole(72_000, 1),
@@ -392,6 +400,7 @@ export function loadConfig(env: Env): Config {
     redisCircuitResetMs: e.REDIS_CIRCUIT_RESET_MS,
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    drainDelayMs: e.DRAIN_DELAY_MS,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     receiveTimeoutMs: e.RECEIVE_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,

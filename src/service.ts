@@ -1,6 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from './app.js';
+import { buildApp, type Lifecycle } from './app.js';
 import { openResultCache } from './cache/open-cache.js';
 import { closeRedisClient, openRedisClient } from './cache/redis.js';
 import type { Config } from './config.js';
@@ -79,7 +80,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
       },
     };
     engine = await startEngine(config, { model, tokenizer, cache, observer });
+    const lifecycle: Lifecycle = { draining: false };
     const app = await buildApp(config, {
+      lifecycle,
       classifier: engine.classifier,
       metrics,
       logger: log,
@@ -96,7 +99,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
       app,
       close: () =>
         (closing ??= (async () => {
+          // Readiness turns 503 first; for DRAIN_DELAY_MS the service still serves (closing
+          // each connection after its answer) while the balancer takes it out of rotation.
+          lifecycle.draining = true;
           const drained = (async () => {
+            if (config.drainDelayMs > 0) await delay(config.drainDelayMs);
             await app.close();
             await running.drain();
           })();
