@@ -16,6 +16,39 @@ async function refusal(
   return { code, output: child.output().trim() };
 }
 
+/**
+ * Sends `requests` requests of `texts` long texts each (`repeat` sentences per text), and
+ * resolves once the server has read every one (its text counter says so), so a test that
+ * signals next is about requests in flight, not about connections refused after close.
+ */
+async function sendAndWaitUntilRead(
+  port: number,
+  requests: number,
+  texts: number,
+  repeat: number,
+): Promise<Promise<Response>[]> {
+  const body = JSON.stringify({
+    text: Array.from({ length: texts }, (_, i) => `a long and winding review ${i} `.repeat(repeat)),
+  });
+  const inFlight = Array.from({ length: requests }, () =>
+    fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    }),
+  );
+  const received = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^sentiment_texts_total (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  const deadline = Date.now() + 30_000;
+  while ((await received()) < requests * texts) {
+    if (Date.now() > deadline) throw new Error('the server did not read every request in 30 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return inFlight;
+}
+
 describe('start-up and shutdown of the real process', () => {
   test('a missing MODEL_DIR → one line naming it, non-zero exit, no stack trace', async () => {
     const { code, output } = await refusal({ MODEL_DIR: '/nonexistent/model' });
@@ -61,23 +94,7 @@ describe('start-up and shutdown of the real process', () => {
     const child = startService({ PORT: String(port), CACHE_MEMORY_BYTES: '0' });
     try {
       await waitUntilUp(`http://127.0.0.1:${port}/health`);
-      const texts = Array.from({ length: 64 }, (_, i) =>
-        `a long and winding review number ${i} `.repeat(60),
-      );
-      const inFlight = Array.from({ length: 8 }, () =>
-        fetch(`http://127.0.0.1:${port}/predict`, {
-          method: 'POST',
-          body: JSON.stringify({ text: texts }),
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
-      // SIGTERM once the server has read every request (its text counter says so), so the
-      // test is about requests in flight, not about connections refused after close.
-      const received = async (): Promise<number> => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return Number(/^sentiment_texts_total (\d+)/m.exec(text)?.[1] ?? 0);
-      };
-      while ((await received()) < 8 * 64) await new Promise((r) => setTimeout(r, 5));
+      const inFlight = await sendAndWaitUntilRead(port, 8, 64, 60);
       child.kill('SIGTERM');
       const responses = await Promise.all(inFlight);
       assert.deepEqual(
@@ -121,21 +138,7 @@ describe('start-up and shutdown of the real process', () => {
     });
     try {
       await waitUntilUp(`http://127.0.0.1:${port}/health`);
-      const texts = Array.from({ length: 256 }, (_, i) => `a long review ${i} `.repeat(80));
-      const inFlight = Array.from({ length: 4 }, () =>
-        fetch(`http://127.0.0.1:${port}/predict`, {
-          method: 'POST',
-          body: JSON.stringify({ text: texts }),
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
-      const received = async (): Promise<number> => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return Number(/^sentiment_texts_total (\d+)/m.exec(text)?.[1] ?? 0);
-      };
-      const deadline = Date.now() + 30_000;
-      while ((await received()) < 4 * 256 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 5));
+      const inFlight = await sendAndWaitUntilRead(port, 4, 256, 80);
       child.kill('SIGTERM');
       const responses = await Promise.all(inFlight);
       for (const r of responses) {

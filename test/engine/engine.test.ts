@@ -20,6 +20,25 @@ const received = (t: TestApp, n: number) =>
 const queued = (t: TestApp, n: number) =>
   until(() => t.engine.batcher.depth >= n, `${n} texts queued`);
 
+/**
+ * Listens on a free loopback port and sends 64 long texts, so the queue holds work behind
+ * which a test's own request waits; `post` sends more, `busy` is that first request.
+ */
+async function busyOverHttp(t: TestApp) {
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.server.address() as { port: number };
+  const post = (text: string[], signal?: AbortSignal) =>
+    fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      body: JSON.stringify({ text }),
+      headers: { 'content-type': 'application/json' },
+      signal,
+    });
+  const busy = post(longTexts(64, 'busy'));
+  await queued(t, 40);
+  return { post, busy };
+}
+
 describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => {
   test('identical texts in flight at once are computed once (coalescing across requests)', async (ctx) => {
     const t = await build(ctx, { CACHE_MEMORY_BYTES: '0' });
@@ -68,17 +87,7 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
 
   test('a client that hangs up has its queued texts dropped before they reach the model', async (ctx) => {
     const t = await build(ctx, { BATCH_MAX_ITEMS: '4', CACHE_MEMORY_BYTES: '0' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.server.address() as { port: number };
-    const post = (text: string[], signal?: AbortSignal) =>
-      fetch(`http://127.0.0.1:${port}/predict`, {
-        method: 'POST',
-        body: JSON.stringify({ text }),
-        headers: { 'content-type': 'application/json' },
-        signal,
-      });
-    const busy = post(longTexts(64, 'busy'));
-    await queued(t, 40);
+    const { post, busy } = await busyOverHttp(t);
     const leaving = new AbortController();
     const abandoned = post(
       Array.from({ length: 20 }, (_, i) => `short text ${i}`),
@@ -95,17 +104,7 @@ describe('engine behaviour under concurrency (real ONNX Runtime worker)', () => 
 
   test('a text asked again just after its only client hung up is computed, not answered 499', async (ctx) => {
     const t = await build(ctx, { BATCH_MAX_ITEMS: '4', CACHE_MEMORY_BYTES: '0' });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.server.address() as { port: number };
-    const post = (text: string[], signal?: AbortSignal) =>
-      fetch(`http://127.0.0.1:${port}/predict`, {
-        method: 'POST',
-        body: JSON.stringify({ text }),
-        headers: { 'content-type': 'application/json' },
-        signal,
-      });
-    const busy = post(longTexts(64, 'busy'));
-    await queued(t, 40);
+    const { post, busy } = await busyOverHttp(t);
     const leaving = new AbortController();
     const first = post(['the text both clients send'], leaving.signal);
     await received(t, 65);
