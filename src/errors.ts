@@ -57,6 +57,21 @@ export const ERROR_CATALOGUE = {
   config_invalid: { status: 500, message: 'A setting cannot be used.' },
   model_load_error: { status: 500, message: 'The model folder cannot be served.' },
   model_supply_error: { status: 500, message: 'The model could not be pulled or converted.' },
+  // A Hub pull, by cause (model/hub/errors.ts; as huggingface_hub's `hf_raise_for_status`).
+  hub_bad_spec: { status: 500, message: 'MODEL_ID is not org/name[@revision].' },
+  hub_repo_not_found: { status: 500, message: 'The repo does not exist or is private.' },
+  hub_revision_not_found: { status: 500, message: 'The revision does not exist in the repo.' },
+  hub_entry_not_found: { status: 500, message: 'A file the model needs is not in the repo.' },
+  hub_unauthorized: { status: 500, message: 'The Hub refused access (token, gated repo).' },
+  hub_server: { status: 500, message: 'The Hub failed (5xx or 429); retried, then gave up.' },
+  hub_network: { status: 500, message: 'The Hub could not be reached or the connection broke.' },
+  hub_offline_not_cached: { status: 500, message: 'Offline, and the cache lacks the model.' },
+  hub_checksum: { status: 500, message: 'A download did not match its size or sha256.' },
+  hub_disk_full: { status: 500, message: 'The disk filled up while writing the cache.' },
+  hub_filesystem: { status: 500, message: 'The cache folder cannot be written.' },
+  hub_no_weights: { status: 500, message: 'The repo has neither safetensors nor ONNX weights.' },
+  hub_unusable_repo: { status: 500, message: 'The repo is not a model the service can serve.' },
+  hub_busy: { status: 500, message: 'Another process holds the pull lock for too long.' },
 } as const satisfies Record<string, { readonly status: number; readonly message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -133,8 +148,8 @@ export class RequestAbortedError extends AppError {
 
 /** A problem with the Hub download or conversion of a model, worded for the user. */
 export class ModelSupplyError extends AppError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('model_supply_error', message, options);
+  constructor(message: string, options?: ErrorOptions, code: ErrorCode = 'model_supply_error') {
+    super(code, message, options);
   }
 }
 

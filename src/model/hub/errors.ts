@@ -1,4 +1,4 @@
-import { ModelSupplyError } from '../../errors.js';
+import { ModelSupplyError, type ErrorCode } from '../../errors.js';
 
 /**
  * Why a pull failed, for callers (the CLI, start-up) that react differently per cause; the
@@ -21,7 +21,10 @@ export type HubErrorKind =
   | 'unusable_repo'
   | 'busy';
 
-/** A Hub pull failed; `kind` says why, `retryable` whether trying again may succeed. */
+/**
+ * A Hub pull failed; `kind` says why (its catalogue code is `hub_<kind>`, errors.ts),
+ * `retryable` whether trying again may succeed.
+ */
 export class HubError extends ModelSupplyError {
   constructor(
     readonly kind: HubErrorKind,
@@ -29,7 +32,8 @@ export class HubError extends ModelSupplyError {
     readonly retryable = false,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    const code: ErrorCode = `hub_${kind}`;
+    super(message, options, code);
   }
 }
 
