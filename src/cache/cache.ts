@@ -69,11 +69,27 @@ export interface ResultCache {
   close(): Promise<void>;
 }
 
+/** Past this length a text's memory-tier key is its hash, not the text itself. */
+export const MEMORY_KEY_MAX_CHARS = 1024;
+
+/**
+ * The memory tier's key for a text: the text, or for a long one `#` and its sha256 (a short
+ * text of that exact form would need a sha256 preimage to collide).
+ */
+function memoryKey(text: string): string {
+  return text.length <= MEMORY_KEY_MAX_CHARS
+    ? text
+    : `#${createHash('sha256').update(text).digest('base64url')}`;
+}
+
 /**
  * The two tiers in front of the model: the in-process LRU first, then Redis, whose hits are
  * copied into memory. Callers speak in texts. The memory tier belongs to one model for the
- * life of the process, so it is keyed by the text itself (no hashing on the hot path); Redis
- * is shared across replicas and model versions, so its key is `cacheKey(fingerprint, text)`.
+ * life of the process, so it is keyed by the text itself (no hashing on the hot path), but
+ * for texts longer than MEMORY_KEY_MAX_CHARS, whose key would cost more memory than their
+ * scores (a 4 MB text would fill an eighth of the default tier): those are keyed by their
+ * hash. Redis is shared across replicas and model versions, so its key is
+ * `cacheKey(fingerprint, text)`.
  * Writes go to both tiers and are never awaited by a response.
  */
 export class TieredCache implements ResultCache {
@@ -90,7 +106,7 @@ export class TieredCache implements ResultCache {
   /** Scores for each text, or undefined where neither tier has it. */
   async getMany(texts: readonly string[]): Promise<(Scores | undefined)[]> {
     const found: (Scores | undefined)[] = this.memory
-      ? await this.memory.getMany(texts)
+      ? await this.memory.getMany(texts.map(memoryKey))
       : new Array<Scores | undefined>(texts.length).fill(undefined);
     if (!this.redis) return found;
     const missing: number[] = [];
@@ -106,7 +122,7 @@ export class TieredCache implements ResultCache {
       if (scores === undefined) return;
       const index = missing[j] as number;
       found[index] = scores;
-      promote.push([texts[index] as string, scores]);
+      promote.push([memoryKey(texts[index] as string), scores]);
     });
     if (promote.length > 0 && this.memory) void this.memory.setMany(promote);
     return found;
@@ -119,7 +135,9 @@ export class TieredCache implements ResultCache {
    */
   setMany(entries: readonly (readonly [string, Scores])[]): void {
     if (entries.length === 0) return;
-    if (this.memory) void this.memory.setMany(entries);
+    if (this.memory) {
+      void this.memory.setMany(entries.map(([text, scores]) => [memoryKey(text), scores] as const));
+    }
     if (!this.redis) return;
     if (this.redisWrites.length === 0) setImmediate(() => void this.flushRedis());
     for (const [text, scores] of entries) {

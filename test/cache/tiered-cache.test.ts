@@ -59,3 +59,13 @@ test("a different model fingerprint never sees another model's Redis entries", a
     undefined,
   ]);
 });
+
+test('a long text is kept in memory under its hash: its entry costs its scores, not its length', async () => {
+  const memory = new MemoryCache(64 * 1024, 60);
+  const cache = new TieredCache(memory, undefined, 'model-a');
+  const long = 'a long review '.repeat(100_000);
+  cache.setMany([[long, [0.3, 0.7]]]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(await cache.getMany([long]), [[0.3, 0.7]], 'found again, in a 64 KiB tier');
+  assert.deepEqual(await cache.getMany([`${long}!`]), [undefined]);
+});
