@@ -58,6 +58,16 @@ export interface Config {
   readonly maxTextChars: number;
   /** BODY_LIMIT_BYTES: a larger body → 413 before it is parsed. */
   readonly bodyLimitBytes: number;
+  /**
+   * EXPLAIN_MAX_TEXTS: most texts in one POST /explain (more → 413). Small, because each text
+   * costs one forward pass per word considered, plus one.
+   */
+  readonly explainMaxTexts: number;
+  /**
+   * EXPLAIN_MAX_WORDS: only a text's first this many words are explained (the answer says how
+   * many it has): the bound on the forward passes one text can cost.
+   */
+  readonly explainMaxWords: number;
 
   /** INFERENCE_WORKERS: worker threads that each own one ONNX Runtime session. */
   readonly inferenceWorkers: number;
@@ -222,6 +232,8 @@ const ENV_SCHEMA = Type.Object({
   MAX_TEXTS_PER_REQUEST: whole(256, 1),
   MAX_TEXT_CHARS: whole(0, 0),
   BODY_LIMIT_BYTES: whole(4 * 1024 * 1024, 1024),
+  EXPLAIN_MAX_TEXTS: whole(8, 1, 256),
+  EXPLAIN_MAX_WORDS: whole(64, 1, 512),
   INFERENCE_WORKERS: whole(availableParallelism(), 1, 64),
   INFERENCE_THREADS: whole(1, 1, 64),
   BATCH_MAX_ITEMS: whole(8, 1, 4096),
@@ -383,6 +395,8 @@ export function loadConfig(env: Env): Config {
     maxTextsPerRequest: e.MAX_TEXTS_PER_REQUEST,
     maxTextChars: e.MAX_TEXT_CHARS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    explainMaxTexts: e.EXPLAIN_MAX_TEXTS,
+    explainMaxWords: e.EXPLAIN_MAX_WORDS,
     inferenceWorkers: e.INFERENCE_WORKERS,
     inferenceThreads: e.INFERENCE_THREADS,
     batchMaxItems: e.BATCH_MAX_ITEMS,
