@@ -8,8 +8,10 @@ import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
+import { explainRoute } from './http/routes/explain.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
+import { pageRoute } from './http/routes/page.js';
 import { predictRoute } from './http/routes/predict.js';
 import { readyRoute } from './http/routes/ready.js';
 import { registerBrowserSecurity } from './http/security.js';
@@ -118,5 +120,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics: deps.metrics,
     limits: { maxTexts: config.maxTextsPerRequest, maxTextChars: config.maxTextChars },
   });
+  explainRoute(app, {
+    classifier: deps.classifier,
+    limits: {
+      maxTexts: config.explainMaxTexts,
+      maxWords: config.explainMaxWords,
+      maxTextChars: config.maxTextChars,
+    },
+  });
+  pageRoute(app);
   return app;
 }

@@ -11,9 +11,11 @@ import { ErrorBody } from './schemas.js';
  * and the cross-origin guard without anyone remembering to ask.
  * - probe: never asks for anything (a kubelet has no key);
  * - metrics, docs: ask for a key when METRICS_REQUIRE_KEY / DOCS_REQUIRE_KEY say so;
+ * - page: the page at `/` and its files under `/page/` never ask (its calls to /predict and
+ *   /explain are model requests like any other, same-origin, so the cross-origin guard passes);
  * - model: the cross-origin guard, then the key (when keys are on), then the rate limit.
  */
-export type RouteAccess = 'probe' | 'metrics' | 'docs' | 'model';
+export type RouteAccess = 'probe' | 'metrics' | 'docs' | 'page' | 'model';
 
 const PROBES = new Set(['/health', '/ready']);
 
@@ -24,6 +26,7 @@ export function routeAccess(url: string, method: string | readonly string[]): Ro
   if (PROBES.has(url)) return 'probe';
   if (url === '/metrics') return 'metrics';
   if (url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/')) return 'docs';
+  if (url === '/' || url.startsWith('/page/')) return 'page';
   return 'model';
 }
 
@@ -75,6 +78,7 @@ export async function registerAccessControl(
     probe: [],
     metrics: config.metricsRequireKey && authenticate ? [authenticate] : [],
     docs: config.docsRequireKey && authenticate ? [authenticate] : [],
+    page: [],
     model: [guard, ...(authenticate ? [authenticate] : []), ...(limit ? [limit] : [])],
   };
 

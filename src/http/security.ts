@@ -46,6 +46,26 @@ export const DOCS_CSP = {
   },
 };
 
+/**
+ * The policy of the page at `/` and its files (http/routes/page.ts): its own script and
+ * stylesheet from this origin, calls to this origin, and nothing else: no inline script or
+ * style (the page sets bar widths through the CSSOM, which CSP does not govern), no framing.
+ * test/http/page-browser.test.ts drives the page in Chromium and fails on any violation.
+ */
+export const PAGE_CSP = {
+  useDefaults: false,
+  directives: {
+    'default-src': ["'none'"],
+    'base-uri': ["'none'"],
+    'connect-src': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+    'img-src': ["'self'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+  },
+};
+
 /** The CORS settings a listed origin gets: what the model routes read and answer. */
 const CORS_HEADERS = {
   methods: ['GET', 'HEAD', 'POST'],
@@ -78,9 +98,9 @@ export async function registerBrowserSecurity(
   // after this one, reads it); every other answer, 404s included, gets the API's. So this must
   // be registered before the docs routes are declared.
   app.addHook('onRoute', (route) => {
-    if (routeAccess(route.url, route.method) === 'docs') {
-      route.helmet = { contentSecurityPolicy: DOCS_CSP };
-    }
+    const access = routeAccess(route.url, route.method);
+    if (access === 'docs') route.helmet = { contentSecurityPolicy: DOCS_CSP };
+    if (access === 'page') route.helmet = { contentSecurityPolicy: PAGE_CSP };
   });
   await app.register(helmet, {
     contentSecurityPolicy: API_CSP,
