@@ -15,6 +15,7 @@ import { pageRoute } from './http/routes/page.js';
 import { predictRoute } from './http/routes/predict.js';
 import { readyRoute } from './http/routes/ready.js';
 import { registerBrowserSecurity } from './http/security.js';
+import { openInferenceRoutes } from './http/v2/routes.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -28,6 +29,11 @@ export interface AppDeps {
   readonly logger: FastifyBaseLogger | false;
   /** Where the rate limit counts when REDIS_URL is set (service.ts opens it); else in memory. */
   readonly rateLimitRedis?: RateLimitRedis | undefined;
+  /**
+   * The model's class labels in class-id order, for the Open Inference Protocol's model
+   * metadata; when absent, its routes read them from one classification.
+   */
+  readonly labels?: readonly string[];
   /** Set by service.ts the moment shutdown begins; readiness reads it. */
   readonly lifecycle?: Lifecycle;
 }
@@ -114,6 +120,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   healthRoute(app);
   readyRoute(app, draining);
   metricsRoute(app, deps.metrics);
+  openInferenceRoutes(app, {
+    classifier: deps.classifier,
+    metrics: deps.metrics,
+    modelName: config.modelName,
+    labels: deps.labels,
+    server: { name: 'sentiment-api', version: VERSION },
+    limits: { maxTexts: config.maxTextsPerRequest, maxTextChars: config.maxTextChars },
+    cacheHitsHeader: config.cacheHitsHeader,
+    isDraining: draining,
+  });
   predictRoute(app, {
     classifier: deps.classifier,
     cacheHitsHeader: config.cacheHitsHeader,

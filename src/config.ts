@@ -33,6 +33,12 @@ export interface Config {
   /** MODEL_ID: a Hub repo (`org/name[@revision]`), pulled and converted on first start. */
   readonly modelId: string | undefined;
   /**
+   * MODEL_NAME: the model's name on the Open Inference Protocol routes (`/v2/models/{name}`),
+   * what KServe and Triton clients address it by. By default the last path segment of
+   * MODEL_ID (without `@revision`) or MODEL_DIR, and `sentiment` for the bundled model.
+   */
+  readonly modelName: string;
+  /**
    * MODEL_CACHE: the Hugging Face Hub cache pulled models live in
    * (`models--org--name/snapshots/<commit>`), shared with huggingface_hub and transformers;
    * by default resolved as they resolve it (HF_HUB_CACHE, else HF_HOME/hub, else
@@ -224,6 +230,8 @@ const ENV_SCHEMA = Type.Object({
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MODEL_DIR: text(),
   MODEL_ID: text(),
+  // One URL path segment: letters, digits, `.`, `_`, `-` (Triton's model names are folders).
+  MODEL_NAME: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
   MODEL_CACHE: text(),
   MODEL_DTYPE: oneOf(['fp32', 'int8'] as const, 'fp32'),
   HF_ENDPOINT: Type.String({ default: 'https://huggingface.co' }),
@@ -375,6 +383,21 @@ function readOrigins(list: string | undefined): string[] {
     });
 }
 
+/**
+ * MODEL_NAME's default: the last path segment of MODEL_ID (its `@revision` cut) or MODEL_DIR,
+ * with any character a name may not hold replaced by `-`; `sentiment` for the bundled model.
+ */
+function defaultModelName(modelId: string | undefined, modelDir: string | undefined): string {
+  const source = modelId?.replace(/@.*$/, '') ?? modelDir;
+  const segment =
+    source
+      ?.replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
+  const name = segment.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return name.slice(0, 128) || 'sentiment';
+}
+
 /** Reads and checks every setting; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
   const e = readEnv(env);
@@ -384,6 +407,7 @@ export function loadConfig(env: Env): Config {
     logLevel: e.LOG_LEVEL,
     modelDir: e.MODEL_DIR,
     modelId: e.MODEL_ID,
+    modelName: e.MODEL_NAME ?? defaultModelName(e.MODEL_ID, e.MODEL_DIR),
     modelCache:
       e.MODEL_CACHE ??
       e.HF_HUB_CACHE ??

@@ -36,6 +36,12 @@ export const ERROR_CATALOGUE = {
     status: 429,
     message: 'Too many requests from this client; retry after the Retry-After delay.',
   },
+  // The Open Inference Protocol routes (/v2/...): the protocol's statuses.
+  inference_request_invalid: {
+    status: 400,
+    message: 'The inference request does not follow the Open Inference Protocol.',
+  },
+  model_not_found: { status: 404, message: 'No such model or model version is served here.' },
   // Routing: Starlette's string details.
   not_found: { status: 404, message: 'Not Found' },
   method_not_allowed: { status: 405, message: 'Method Not Allowed' },
@@ -208,6 +214,20 @@ export class RateLimitedError extends AppError {
       'rate_limited',
       `Rate limit of ${perMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s.`,
     );
+  }
+}
+
+/** An Open Inference Protocol request the protocol does not allow (400, its own message). */
+export class InferenceRequestInvalidError extends AppError {
+  constructor(message: string) {
+    super('inference_request_invalid', message);
+  }
+}
+
+/** A model name or version in an Open Inference Protocol path that this server does not serve. */
+export class ModelNotFoundError extends AppError {
+  constructor(message: string) {
+    super('model_not_found', message);
   }
 }
 

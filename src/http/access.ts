@@ -4,6 +4,8 @@ import { ApiKeyRing } from './auth.js';
 import { crossOriginGuard } from './cross-origin.js';
 import { registerRateLimit, type RateLimitRedis } from './rate-limit.js';
 import { ErrorBody } from './schemas.js';
+import { isOpenInferencePath } from './v2/protocol.js';
+import { OpenInferenceError } from './v2/schemas.js';
 
 /**
  * Who may call a route. Every route is a model route unless it is listed here, so a route
@@ -17,7 +19,15 @@ import { ErrorBody } from './schemas.js';
  */
 export type RouteAccess = 'probe' | 'metrics' | 'docs' | 'page' | 'model';
 
-const PROBES = new Set(['/health', '/ready']);
+const PROBES = new Set([
+  '/health',
+  '/ready',
+  // The Open Inference Protocol's health routes (KServe points its probes at them).
+  '/v2/health/live',
+  '/v2/health/ready',
+  '/v2/models/:model/ready',
+  '/v2/models/:model/versions/:version/ready',
+]);
 
 /** The access class of a route, by its full path (plugin prefixes included) and method. */
 export function routeAccess(url: string, method: string | readonly string[]): RouteAccess {
@@ -39,8 +49,6 @@ export const SECURITY_SCHEMES = {
   },
   apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
 } as const;
-
-const described = (description: string) => ({ ...ErrorBody, description });
 
 /** What access control needs beyond the Config: the limiter's Redis, when there is one. */
 export interface AccessDeps {
@@ -91,6 +99,9 @@ export async function registerAccessControl(
     if (access !== 'model') return;
     const schema = route.schema ?? {};
     const response = (schema.response ?? {}) as Record<string, unknown>;
+    // The refusals' body, as the error handler answers on this path.
+    const body = isOpenInferencePath(route.url) ? OpenInferenceError : ErrorBody;
+    const described = (description: string) => ({ ...body, description });
     route.schema = {
       ...schema,
       ...(keysOn ? { security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] } : {}),

@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import type { ErrorItem } from './schemas.js';
 import type { PrecheckFailure } from './size-guard.js';
+import { isOpenInferencePath, openInferenceMessage } from './v2/protocol.js';
 import { validationDetail, type AjvError } from './validation.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
@@ -19,7 +20,18 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
 };
 
+/**
+ * The answer's body: FastAPI's `detail`, or on the Open Inference Protocol's paths (`/v2/...`)
+ * its `{"error": "…"}`, where a request the server cannot read is 400 (the protocol's "bad
+ * request"), not pydantic's 422; every other status is the catalogue's on both.
+ */
 function send(reply: FastifyReply, status: number, detail: ErrorItem[] | string): FastifyReply {
+  if (isOpenInferencePath(reply.request.url)) {
+    return reply
+      .code(status === 422 ? ERROR_CATALOGUE.inference_request_invalid.status : status)
+      .type('application/json')
+      .send({ error: openInferenceMessage(detail) });
+  }
   return reply.code(status).type('application/json').send({ detail });
 }
 

@@ -30,6 +30,11 @@ export async function registerOpenApi(
       tags: [
         { name: 'model', description: 'Predictions' },
         { name: 'ops', description: 'Probes' },
+        {
+          name: 'v2',
+          description:
+            'The Open Inference Protocol (KServe / Triton v2 REST): errors are `{"error": "…"}`',
+        },
       ],
       ...(components.securitySchemes ? { components } : {}),
     },
