@@ -15,6 +15,7 @@ const results = document.getElementById('results');
 /** Below this |contribution| a word is left plain; above, four strengths. */
 const STRENGTHS = [0.05, 0.15, 0.35, 0.6];
 const percent = (score) => `${(score * 100).toFixed(1)}%`;
+const plural = (count, noun) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const signed = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(2)}`;
 
 function element(tag, className, text) {
@@ -174,7 +175,7 @@ async function classify() {
   busy = true;
   submit.setAttribute('aria-disabled', 'true');
   form.setAttribute('aria-busy', 'true');
-  statusLine.textContent = `${explain ? 'Explaining' : 'Classifying'} ${texts.length} text(s)…`;
+  statusLine.textContent = `${explain ? 'Explaining' : 'Classifying'} ${plural(texts.length, 'text')}…`;
   try {
     const { response, body } = await call(explain ? '/explain' : '/predict', texts);
     if (!response.ok) {
@@ -189,7 +190,7 @@ async function classify() {
     }
     const predictions = explain ? body.explanations.map((e) => e.prediction) : body.predictions;
     render(texts, predictions, explain ? body.explanations : undefined);
-    statusLine.textContent = `${texts.length} result(s)${explain ? ', with explanations' : ''}.`;
+    statusLine.textContent = `${plural(texts.length, 'result')}${explain ? ', with explanations' : ''}.`;
   } catch (error) {
     showError('The service could not be reached.', [
       String(error instanceof Error ? error.message : error),
