@@ -155,7 +155,7 @@ export class BrowserPage {
   /** Polls `expression` until it is truthy; fails after `timeoutMs` naming `what`. */
   async waitFor(expression: string, what: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!(await this.evaluate(expression).catch(() => false))) {
+    while (!(await this.evaluate(`!!(${expression})`).catch(() => false))) {
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,18 +9,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
 import { build } from '../helper.js';
-
-const CHROMIUM = process.env.CHROMIUM ?? 'chromium';
-const hasChromium = spawnSync(CHROMIUM, ['--version']).status === 0;
-function skipWithoutChromium(): string | false {
-  if (hasChromium) return false;
-  if (process.env.REQUIRE_ALL === '1')
-    throw new Error(`REQUIRE_ALL=1 but ${CHROMIUM} is not installed`);
-  return `needs ${CHROMIUM} (apt-get install chromium)`;
-}
-
-/** A host name Chromium resolves to 127.0.0.1: a page served under a real name, not loopback. */
-const HOST_NAME = 'sentiment-api.test';
+import {
+  BrowserPage,
+  CHROMIUM,
+  HOST_NAME,
+  chromiumFlags,
+  skipWithoutChromium,
+} from './chromium.js';
 
 /**
  * Loads `url` in headless Chromium and returns the rendered DOM and the console lines it
@@ -32,16 +27,7 @@ async function render(url: string): Promise<{ dom: string; console: string[] }> 
   const { stdout, stderr } = await promisify(execFile)(
     CHROMIUM,
     [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`,
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`,
+      ...chromiumFlags(mkdtempSync(join(tmpdir(), 'chromium-'))),
       '--enable-logging=stderr',
       '--v=0',
       '--virtual-time-budget=10000',
@@ -72,6 +58,42 @@ describe('Swagger UI in a real headless Chromium', { skip: skipWithoutChromium()
       const violations = console.filter((line) => /Content Security Policy/i.test(line));
       assert.deepEqual(violations, [], `CSP violations at ${host}`);
     }
+  });
+
+  test('"Try it out" on POST /predict sends the example and shows the prediction', async (t) => {
+    const service = await build(t);
+    await service.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = service.app.server.address() as { port: number };
+    const page = await BrowserPage.open(1200, 900);
+    t.after(() => page.close());
+    await page.goto(`http://${HOST_NAME}:${port}/docs`);
+    const op = '#operations-model-post_predict';
+    await page.waitFor(`document.querySelector('${op} .opblock-summary')`, 'the operation');
+    await page.evaluate(`document.querySelector('${op} .opblock-summary-control').click()`);
+    await page.waitFor(`document.querySelector('${op} .try-out__btn')`, 'Try it out');
+    await page.evaluate(`document.querySelector('${op} .try-out__btn').click()`);
+    await page.waitFor(`document.querySelector('${op} .execute')`, 'Execute');
+    await page.evaluate(`document.querySelector('${op} .execute').click()`);
+    await page.waitFor(
+      `document.querySelector('${op} .live-responses-table tbody .response-col_status')`,
+      'the live response',
+    );
+    const status = await page.evaluate<string>(
+      `document.querySelector('${op} .live-responses-table tbody .response-col_status').textContent`,
+    );
+    assert.match(status.trim(), /^200/);
+    const body = await page.evaluate<string>(
+      `document.querySelector('${op} .live-responses-table tbody .response-col_description pre').textContent`,
+    );
+    // The schema's example, ["I hate you.", "I love you."], answered by the model.
+    const { predictions } = JSON.parse(body) as { predictions: { label: string }[][] };
+    assert.equal(predictions.length, 2);
+    assert.deepEqual(
+      predictions[0]?.map((p) => p.label),
+      ['NEGATIVE', 'POSITIVE'],
+    );
+    const violations = page.logs.filter((line) => /Content Security Policy/i.test(line));
+    assert.deepEqual(violations, [], 'no CSP violation while trying it out');
   });
 
   test('control: the check fails for a CSP that blocks the UI (upgrade-insecure-requests over plain HTTP)', async (t) => {

@@ -20,6 +20,18 @@ interface Highlight {
 }
 
 const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
+/**
+ * A screenshot of the page; written to docs/images (the README's) only with
+ * UPDATE_SCREENSHOTS=1, so a test run leaves the tree as it was.
+ */
+async function snapshot(page: BrowserPage, name: string): Promise<void> {
+  const png = await page.screenshot();
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  mkdirSync(IMAGES, { recursive: true });
+  writeFileSync(`${IMAGES}${name}`, png);
+}
+
 const TEXTS = ['I hate this movie', 'What a wonderful film'];
 
 const api = async (t: TestApp, url: string, texts: string[]) =>
@@ -113,8 +125,7 @@ describe('the page at / in a real headless Chromium', { skip: skipWithoutChromiu
       await page.evaluate<string>('document.getElementById("status").textContent'),
       /2 result/,
     );
-    mkdirSync(IMAGES, { recursive: true });
-    writeFileSync(`${IMAGES}page.png`, await page.screenshot());
+    await snapshot(page, 'page.png');
 
     // The explanation, asked for with the checkbox (Space) and the button (Enter).
     await page.evaluate('document.getElementById("explain").focus()');
@@ -147,7 +158,7 @@ describe('the page at / in a real headless Chromium', { skip: skipWithoutChromiu
       await page.evaluate<string>('document.querySelector(".top-words").textContent'),
       /^Moved NEGATIVE most: “hate” \+0\.\d\d/,
     );
-    writeFileSync(`${IMAGES}page-explain.png`, await page.screenshot());
+    await snapshot(page, 'page-explain.png');
 
     // Errors: more lines than MAX_TEXTS_PER_REQUEST (the API's 413), then nothing at all.
     await page.evaluate('document.getElementById("explain").click()');
@@ -163,7 +174,7 @@ describe('the page at / in a real headless Chromium', { skip: skipWithoutChromiu
     const error = await page.evaluate<string>('document.getElementById("error").innerText');
     assert.match(error, /Too much at once \(413\)/);
     assert.match(error, /at most 3 items.*\(at body\.text\) \[too_long\]/);
-    writeFileSync(`${IMAGES}page-error.png`, await page.screenshot());
+    await snapshot(page, 'page-error.png');
     await page.evaluate('document.getElementById("texts").value = "  \\n"');
     await page.evaluate('document.getElementById("submit").click()');
     await page.waitFor(
