@@ -1,134 +1,107 @@
-import { parseArgs } from 'node:util';
-import { pino, type Logger } from 'pino';
-import type { Config } from './config.js';
-import { convertModel, generateModel, PRESETS } from './model/convert/index.js';
-import { pullModel, pullOptionsFromConfig } from './model/hub/index.js';
-import { startService } from './service.js';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { convertCommand } from './cli/convert.js';
+import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/context.js';
+import { generateCommand } from './cli/generate.js';
+import { predictCommand } from './cli/predict.js';
+import { pullCommand } from './cli/pull.js';
+import { serveCommand } from './cli/serve.js';
+import { loadConfig, type Config } from './config.js';
+import { AppError, ConfigError } from './errors.js';
 
-/** Output streams, so tests can capture what a command prints. */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
+export type { CliIo } from './cli/context.js';
+
+/** Every command, one file each under cli/: adding one is a file and a line here. */
+const COMMANDS: readonly CliCommand[] = [
+  serveCommand,
+  predictCommand,
+  pullCommand,
+  convertCommand,
+  generateCommand,
+];
+
+/** The package's version, from package.json (two folders up once built into dist/src/). */
+function packageVersion(): string {
+  const path = import.meta.url.includes('/dist/src/') ? '../../package.json' : '../package.json';
+  return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string })
+    .version;
 }
 
-export const USAGE = `usage: sentiment-api [command]
-
-commands:
-  serve                                  start the HTTP service (the default)
-  predict <text> [<text> …]              classify texts with the configured model, print JSON
-  pull <org/name>[@revision]             download a model from the Hub into MODEL_CACHE
-  convert <model-dir> [--quantize int8] [--optimize]
-                                         write onnx/model.onnx from model.safetensors
-  generate [--preset tiny|base] --out <dir> [--quantize int8] [--seed N] [--optimize]
-                                         write a DistilBERT with random weights (tests, benchmarks)
-
-configuration is read from the environment: see the README's configuration table.`;
-
-/** Runs one command other than `serve`; resolves to the process exit code. */
-export async function runCommand(
-  command: string,
-  args: string[],
-  config: Config,
-  io: CliIo,
-): Promise<number> {
-  switch (command) {
-    case 'predict':
-      return predict(args, config, io);
-    case 'pull': {
-      const { positionals } = parseArgs({ args, allowPositionals: true });
-      if (positionals.length !== 1) return usage(io, 'pull takes one <org/name>[@revision]');
-      const pulled = await pullModel(
-        positionals[0] as string,
-        pullOptionsFromConfig(config, { log: io.err }),
-      );
-      io.out(pulled.dir);
-      return 0;
-    }
-    case 'convert': {
-      const { positionals, values } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { quantize: { type: 'string' }, optimize: { type: 'boolean' } },
-      });
-      if (positionals.length !== 1) return usage(io, 'convert takes one <model-dir>');
-      if (values.quantize !== undefined && values.quantize !== 'int8')
-        return usage(io, '--quantize takes int8');
-      const { written } = await convertModel(positionals[0] as string, {
-        ...(values.quantize ? { quantize: 'int8' as const } : {}),
-        ...(values.optimize ? { optimize: true } : {}),
-      });
-      for (const file of written) io.out(file);
-      return 0;
-    }
-    case 'generate': {
-      const { values } = parseArgs({
-        args,
-        options: {
-          preset: { type: 'string', default: 'tiny' },
-          out: { type: 'string' },
-          quantize: { type: 'string' },
-          seed: { type: 'string' },
-          optimize: { type: 'boolean' },
-        },
-      });
-      const preset = values.preset as keyof typeof PRESETS;
-      if (!(preset in PRESETS) || !values.out)
-        return usage(
-          io,
-          `generate needs --preset ${Object.keys(PRESETS).join('|')} and --out <dir>`,
-        );
-      if (values.quantize !== undefined && values.quantize !== 'int8')
-        return usage(io, '--quantize takes int8');
-      if (values.seed !== undefined && !/^\d+$/.test(values.seed))
-        return usage(io, '--seed takes a whole number');
-      const started = performance.now();
-      const { written } = await generateModel(values.out, {
-        ...PRESETS[preset],
-        ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-        ...(values.quantize ? { quantize: 'int8' as const } : {}),
-        ...(values.optimize ? { optimize: true } : {}),
-      });
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      io.out(`${values.out} (${preset}, ${seconds} s): ${written.join(', ')}`);
-      return 0;
-    }
-    case 'help':
-    case '--help':
-    case '-h':
-      io.out(USAGE);
-      return 0;
-    default:
-      return usage(io, `unknown command '${command}'`);
-  }
+/** What `runCli` needs from the process (main.ts gives the real one, tests their own). */
+export interface CliProcess {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly io: CliIo;
+  /** Starts the HTTP service; the process then serves until a signal. */
+  serve(config: Config): Promise<void>;
 }
 
-function usage(io: CliIo, problem: string): number {
-  io.err(`sentiment-api: ${problem}\n\n${USAGE}`);
-  return 2;
-}
-
-/** Classifies texts in-process (no HTTP), printing the /predict response body. */
-async function predict(texts: string[], config: Config, io: CliIo): Promise<number> {
-  if (texts.length === 0) return usage(io, 'predict takes at least one text');
-  // One worker and no shared cache: a one-shot command should neither fan out nor write
-  // into the fleet's Redis.
-  const service = await startService(
-    { ...config, inferenceWorkers: 1, redisUrl: undefined },
-    lineLogger(config, io),
-  );
+/**
+ * `sentiment-api [command] [flags]` (commander parses): runs one command and resolves to its
+ * exit code — 0 ok, 1 failure, 2 usage or configuration — or to undefined once `serve` is
+ * serving. Every refusal is one line on stderr: `sentiment-api: <what>`.
+ */
+export async function runCli(
+  argv: readonly string[],
+  process: CliProcess,
+): Promise<number | undefined> {
+  const { io } = process;
+  const context: CliContext = {
+    env: process.env,
+    io,
+    serve: process.serve,
+    config: (overrides) => loadConfig({ ...process.env, ...overrides }),
+    exitCode: undefined,
+  };
+  const program = new Command('sentiment-api')
+    .description(
+      'Sentiment analysis with DistilBERT SST-2 on ONNX Runtime: the service and its tools.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText(
+      'after',
+      "\nSettings are read from the environment: see the README's configuration table.",
+    )
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+      outputError: (text, write) => write(`sentiment-api: ${text.replace(/^error: /, '')}`),
+    });
+  for (const add of COMMANDS) add(program, context);
+  for (const command of program.commands)
+    command.exitOverride().configureOutput(program.configureOutput());
   try {
-    const { predictions } = await service.engine.classifier.classify(texts);
-    io.out(JSON.stringify({ predictions }));
-    return 0;
-  } finally {
-    await service.close();
+    // `serve` is the default command: no command, or only flags (other than the program's
+    // own --help and --version), means serve. Anything else that is not a command is named.
+    const first = argv[0];
+    const own = ['-h', '--help', '-V', '--version'];
+    const args =
+      first === undefined || (first.startsWith('-') && !own.includes(first))
+        ? ['serve', ...argv]
+        : argv;
+    await program.parseAsync(args, { from: 'user' });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; every other commander error is a usage mistake.
+      return error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+        ? 0
+        : 2;
+    }
+    if (error instanceof UsageError) {
+      io.err(`sentiment-api: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`sentiment-api: configuration error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      io.err(`sentiment-api: ${error.message}`);
+      return 1;
+    }
+    throw error;
   }
-}
-
-/** A pino logger that prints each message as a plain line on the command's stderr. */
-function lineLogger(config: Config, io: CliIo): Logger {
-  return pino(
-    { level: config.logLevel },
-    { write: (line: string) => io.err((JSON.parse(line) as { msg?: string }).msg ?? line) },
-  );
 }

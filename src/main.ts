@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { runCommand } from './cli.js';
-import { loadConfig, type Config } from './config.js';
-import { AppError, ConfigError } from './errors.js';
+import { runCli } from './cli.js';
+import type { Config } from './config.js';
+import { AppError } from './errors.js';
 import { startService } from './service.js';
 
 /** Past the grace period, how long the forward passes already running may still take. */
@@ -13,26 +13,28 @@ const PRODUCTION_HINT =
   'to serve the production model set MODEL_ID=winegarj/distilbert-base-uncased-finetuned-sst2 (pulled and converted on first start) or MODEL_DIR=<folder>';
 
 /**
- * Process entry (and the `sentiment-api` bin): `serve` (the default) or another command of
- * cli.ts. The only file that reads process.env or calls process.exit.
+ * Process entry (and the `sentiment-api` bin): cli.ts parses the command line (`serve` is the
+ * default command) and runs it. The only file that reads process.env or calls process.exit.
  */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, 2);
-    throw error;
-  }
-  const [command = 'serve', ...args] = process.argv.slice(2);
-  if (command !== 'serve') {
-    const code = await runCommand(command, args, config, {
+  const code = await runCli(process.argv.slice(2), {
+    env: process.env,
+    io: {
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),
-    });
-    process.exit(code);
-  }
-  await serve(config);
+      stdoutIsTTY: process.stdout.isTTY === true,
+      stdinIsTTY: process.stdin.isTTY === true,
+      readStdin: async () => {
+        let text = '';
+        process.stdin.setEncoding('utf8');
+        for await (const chunk of process.stdin) text += chunk as string;
+        return text;
+      },
+    },
+    serve,
+  });
+  // Undefined: `serve` is serving, and the process ends on a signal (close-with-grace).
+  if (code !== undefined) process.exit(code);
 }
 
 /** startService → listen; SIGTERM and SIGINT drain (close-with-grace bounds the drain). */
