@@ -1,14 +1,16 @@
 /**
  * bench:serve — what the service keeps of ONNX Runtime's speed, in one run on one machine:
  *
- *   flock /tmp/bench.lock npm run bench:serve -- [--model-dir DIR] [--quick]
+ *   flock /tmp/bench.lock npm run bench:serve -- [--model-dir DIR] [--dtype fp32|int8] [--quick]
  *     [--env BATCH_MAX_DELAY_MS=0 ...] [--parts 1,2,3,4] [--pools 2x1,1x2] [--batch-sizes 1,8,32]
  *
  * (1) the raw ONNX Runtime ceiling (bench/lib/serve/ceiling.ts), (2) the service on cache
  * misses against it (misses.ts), (3) the load profile against the service with Redis and
  * against bench/noop-server.ts (load-profile.ts), (4) one text on the idle service against a
  * batch-1 forward pass (idle-latency.ts). `--pools` lists the raw worker pools as
- * workers×threads; `--env` sets the service's knobs (src/config.ts). Each part's file says what
+ * workers×threads; `--env` sets the service's knobs (src/config.ts). `--dtype` (default: the
+ * environment's MODEL_DTYPE, else fp32) chooses the graph every part runs, raw and served
+ * alike; a service found serving another graph stops the run. Each part's file says what
  * it measures and its target; docs/benchmarks.md keeps the figures and what they decided.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ import {
 } from './lib/serve/load-profile.js';
 import { addMissRows, measureMisses, NO_MISSES, type Misses } from './lib/serve/misses.js';
 import { ReportTable } from './lib/serve/report-table.js';
+import { assertServesGraph } from './lib/serve/same-graph.js';
 import type { ServeContext } from './lib/serve/serve-context.js';
 
 const BASE_MODEL = 'generated/distilbert-base';
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
       type: 'string',
       default: existsSync(join(BASE_MODEL, 'onnx', 'model.onnx')) ? BASE_MODEL : BUNDLED_MODEL_DIR,
     },
+    dtype: { type: 'string', default: process.env.MODEL_DTYPE ?? 'fp32' },
     quick: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true, default: [] },
     parts: { type: 'string', default: '1,2,3,4' },
@@ -57,7 +61,12 @@ const { values: args } = parseArgs({
 });
 const quick = args.quick;
 const parts = new Set(args.parts.split(',').map(Number));
-const knobs = Object.fromEntries(args.env.map((kv) => kv.split('=', 2) as [string, string]));
+const knobs: Record<string, string> = {
+  ...Object.fromEntries(args.env.map((kv) => kv.split('=', 2) as [string, string])),
+  // The one dtype of the run: the raw parts load its graph, and the child service gets it
+  // explicitly rather than whatever MODEL_DTYPE this shell has.
+  MODEL_DTYPE: args.dtype,
+};
 const config = loadConfig(knobs);
 const files = resolveModelFiles(args['model-dir'], config.modelDtype);
 const tokenizer = ModelTokenizer.fromModelFiles(
@@ -115,6 +124,7 @@ if (parts.has(2) || parts.has(4)) {
     CACHE_MEMORY_BYTES: '0',
   });
   try {
+    await assertServesGraph(service.baseUrl, ctx.serviceGraph.path);
     if (parts.has(4)) idle = await measureIdleLatency(ctx, service);
     if (parts.has(2)) misses = await measureMisses(ctx, service, ceiling);
   } finally {

@@ -75,6 +75,12 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     help: 'Queued texts dropped before inference because their client went away or timed out',
     registers: [this.registry],
   });
+  private readonly modelInfoGauge = new Gauge({
+    name: `${PREFIX}model_info`,
+    help: 'The model served (always 1): where it came from, its revision or digest, dtype, graph file, ONNX Runtime version',
+    labelNames: ['source', 'revision', 'dtype', 'graph', 'runtime'] as const,
+    registers: [this.registry],
+  });
   private readonly batchFailures = new Counter({
     name: `${PREFIX}batch_failures_total`,
     help: 'Forward passes that failed; each failed every request that had a text in it',
@@ -152,6 +158,16 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   }
   dropped(count: number): void {
     this.droppedItems.inc(count);
+  }
+  /** Records the model being served; one series, set once at start. */
+  modelInfo(labels: {
+    source: string;
+    revision: string;
+    dtype: string;
+    graph: string;
+    runtime: string;
+  }): void {
+    this.modelInfoGauge.set(labels, 1);
   }
   failed(): void {
     this.batchFailures.inc();

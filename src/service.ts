@@ -9,6 +9,7 @@ import { startEngine, type Engine, type EngineObserver } from './engine/engine.j
 import { ModelTokenizer } from './engine/tokenizer.js';
 import { Metrics } from './metrics.js';
 import { resolveModel, type ResolvedModel } from './model/resolve.js';
+import { ONNX_RUNTIME_VERSION } from './model/session.js';
 
 /** The running pieces of one service, and the one way to stop them. */
 export interface Service {
@@ -80,6 +81,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
       },
     };
     engine = await startEngine(config, { model, tokenizer, cache, observer });
+    metrics.modelInfo({
+      source: model.source,
+      revision: model.fingerprint,
+      dtype: model.files.dtype,
+      graph: engine.onnxPath,
+      runtime: ONNX_RUNTIME_VERSION,
+    });
     const lifecycle: Lifecycle = { draining: false };
     const app = await buildApp(config, {
       lifecycle,

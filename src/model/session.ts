@@ -2,6 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { ModelFailedError, ModelLoadError } from '../errors.js';
 import { PACKED_ATTENTION_GROUPS, type GraphKind, type TokenBatch } from './token-batch.js';
 
+/** The ONNX Runtime version the service runs, for the model info metric. */
+export const ONNX_RUNTIME_VERSION: string = ort.env.versions?.node ?? 'unknown';
+
 /** How an ONNX Runtime session is set up; one per inference worker. */
 export interface SessionOptions {
   /** Intra-op threads: parallelism inside one forward pass. */

@@ -187,6 +187,17 @@ describe('POST /predict on the bundled model (real ONNX Runtime)', () => {
     );
   });
 
+  test('/metrics names the model served: source, revision or digest, dtype, graph, runtime', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const line = res.body.split('\n').find((l) => l.startsWith('sentiment_model_info{'));
+    assert.ok(line, 'an info metric');
+    assert.match(line, /source="bundled model [^"]*sst2-tiny-distilbert"/);
+    assert.match(line, /dtype="fp32"/);
+    assert.match(line, /graph="[^"]*onnx\/model\.onnx"/);
+    assert.match(line, /runtime="\d+\.\d+\.\d+"/);
+    assert.match(line, /\} 1$/);
+  });
+
   test('GET /health → {"status":"healthy"}', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
     assert.equal(res.statusCode, 200);

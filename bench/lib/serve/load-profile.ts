@@ -4,6 +4,7 @@
  * ≥ 0.7 of the no-op's throughput, p99 < 20 ms, no errors).
  */
 import { SERVICE_SCRIPT, startChildServer } from '../../../devkit/child-service.js';
+import { assertServesGraph } from './same-graph.js';
 import { RedisServer } from '../../../devkit/redis-server.js';
 import { loadProfile, parseStages } from '../../../load/profile.js';
 import { runLoad, type LoadResult } from '../../../load/run-load.js';
@@ -34,6 +35,7 @@ export async function measureLoadProfile(ctx: ServeContext): Promise<LoadCompari
       CACHE_HITS_HEADER: '1', // opt-in; the load runner reads the cache hit ratio from it
     });
     try {
+      await assertServesGraph(service.baseUrl, ctx.serviceGraph.path);
       loadService = await runLoad({ baseUrl: service.baseUrl, profile });
     } finally {
       await service.stop();
