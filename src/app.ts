@@ -29,11 +29,8 @@ export interface AppDeps {
   readonly logger: FastifyBaseLogger | false;
   /** Where the rate limit counts when REDIS_URL is set (service.ts opens it); else in memory. */
   readonly rateLimitRedis?: RateLimitRedis | undefined;
-  /**
-   * The model's class labels in class-id order, for the Open Inference Protocol's model
-   * metadata; when absent, its routes read them from one classification.
-   */
-  readonly labels?: readonly string[];
+  /** The model's class labels in class-id order, for the Open Inference Protocol's metadata. */
+  readonly labels: readonly string[];
   /** Set by service.ts the moment shutdown begins; readiness reads it. */
   readonly lifecycle?: Lifecycle;
 }
@@ -43,6 +40,9 @@ export interface Lifecycle {
   /** Shutdown has begun: readiness answers 503 and answers close their connections. */
   draining: boolean;
 }
+
+/** Readiness probes answer "not ready" while closing, rather than 503 shutting_down. */
+const READINESS_PATHS = new Set(['/ready', '/v2/health/ready']);
 
 export const VERSION = '0.1.0';
 
@@ -102,7 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     closing = true;
   });
   app.addHook('onRequest', async (request) => {
-    if (closing && request.url !== '/ready') throw new ShuttingDownError();
+    if (closing && !READINESS_PATHS.has(request.url)) throw new ShuttingDownError();
   });
   const draining = () => closing || deps.lifecycle?.draining === true;
   app.addHook('onSend', async (_request, reply) => {

@@ -90,6 +90,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
     const lifecycle: Lifecycle = { draining: false };
     const app = await buildApp(config, {
+      labels: model.config.labels,
       lifecycle,
       classifier: engine.classifier,
       metrics,

@@ -13,7 +13,12 @@ async function appFailingWith(t: TestContext, error: unknown) {
   const classifier: TextClassifier = {
     classify: () => Promise.reject(error),
   };
-  const app = await buildApp(loadConfig({}), { classifier, metrics: new Metrics(), logger: false });
+  const app = await buildApp(loadConfig({}), {
+    classifier,
+    labels: ['NEGATIVE', 'POSITIVE'],
+    metrics: new Metrics(),
+    logger: false,
+  });
   t.after(() => app.close());
   return app.inject({ method: 'POST', url: '/predict', payload: { text: ['a'] } });
 }

@@ -29,11 +29,8 @@ export interface OpenInferenceDeps {
   readonly metrics: Metrics;
   /** MODEL_NAME. */
   readonly modelName: string;
-  /**
-   * The model's labels in class-id order. When not given they are read once from one
-   * classification (of the empty text, cached after), the classifier's own labelling.
-   */
-  readonly labels?: readonly string[] | undefined;
+  /** The model's labels in class-id order (config.json's id2label). */
+  readonly labels: readonly string[];
   readonly server: { readonly name: string; readonly version: string };
   readonly limits: RequestLimits;
   /** Answer infer with `x-cache-hits` (CACHE_HITS_HEADER), as /predict. */
@@ -65,15 +62,7 @@ const withVersions = (path: string) => [
  */
 export function openInferenceRoutes(app: FastifyInstance, deps: OpenInferenceDeps): void {
   const { classifier, metrics, modelName } = deps;
-  let labels: Promise<readonly string[]> | undefined = deps.labels && Promise.resolve(deps.labels);
-  const modelLabels = () =>
-    (labels ??= classifier.classify(['']).then(
-      ({ predictions }) => (predictions[0] ?? []).map((p) => p.label),
-      (error: unknown) => {
-        labels = undefined;
-        throw error;
-      },
-    ));
+  const classes = deps.labels.length;
 
   /** The model a path names, or 404 in the protocol's words. */
   const checkModel = ({ model, version }: ModelParams): void => {
@@ -136,7 +125,6 @@ export function openInferenceRoutes(app: FastifyInstance, deps: OpenInferenceDep
       },
       async (request) => {
         checkModel(request.params);
-        const classes = (await modelLabels()).length;
         return {
           name: modelName,
           versions: [MODEL_VERSION],
@@ -194,7 +182,6 @@ export function openInferenceRoutes(app: FastifyInstance, deps: OpenInferenceDep
           }),
         );
         if (deps.cacheHitsHeader) reply.header('x-cache-hits', String(cacheHits));
-        const classes = predictions[0]?.length ?? (await modelLabels()).length;
         const tensors = {
           // FP32: each probability as the float32 the tensor type holds.
           [PROBABILITIES_OUTPUT]: {
