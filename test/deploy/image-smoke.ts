@@ -14,12 +14,14 @@ import { promisify } from 'node:util';
 import { freePort } from '../../devkit/child-service.js';
 
 const run = promisify(execFile);
-const [image, modelDir] = process.argv.slice(2);
+const [imageArg, modelDirArg] = process.argv.slice(2);
 const seedScores = process.argv.includes('--seed-scores');
-if (!image || !modelDir) {
+if (!imageArg || !modelDirArg) {
   process.stderr.write('usage: image-smoke.ts <image> <model-dir-in-image> [--seed-scores]\n');
   process.exit(2);
 }
+const image: string = imageArg;
+const modelDir: string = modelDirArg;
 
 /** The seed's README example and, for the bundled model, the scores this README documents. */
 const SEED_EXAMPLE = { text: ['I hate you.', 'I love you.'] };
