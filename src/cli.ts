@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { convertCommand } from './cli/convert.js';
+import { explainCommand } from './cli/explain.js';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/context.js';
 import { generateCommand } from './cli/generate.js';
 import { predictCommand } from './cli/predict.js';
@@ -15,6 +16,7 @@ export type { CliIo } from './cli/context.js';
 const COMMANDS: readonly CliCommand[] = [
   serveCommand,
   predictCommand,
+  explainCommand,
   pullCommand,
   convertCommand,
   generateCommand,
