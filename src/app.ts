@@ -5,6 +5,7 @@ import type { TextClassifier } from './engine/classifier.js';
 import { registerAccessControl } from './http/access.js';
 import { registerBodyParsers } from './http/body-parser.js';
 import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
+import { registerEarlyRefusal } from './http/early-refusal.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
@@ -90,6 +91,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Security headers and CORS on every answer; access control before any route is declared.
   await registerBrowserSecurity(app, config.corsOrigins);
   const access = await registerAccessControl(app, config, { rateLimitRedis: deps.rateLimitRedis });
+  // Under overload, work is refused before its body is read (after the access checks).
+  registerEarlyRefusal(app, () => deps.classifier.refusal?.(), deps.metrics);
   await registerOpenApi(app, VERSION, access);
 
   // On close, Node only ends connections idle at that moment; answers to requests still in

@@ -108,6 +108,15 @@ export interface Config {
   readonly batchMaxDelayMs: number;
   /** QUEUE_MAX_ITEMS: texts waiting for the model beyond which requests get 429. */
   readonly queueMaxItems: number;
+  /**
+   * QUEUE_MAX_WAIT_MS: the queue also holds no more than the workers are estimated to finish in
+   * this long at their recent speed (and at most half of REQUEST_TIMEOUT_MS), so what is
+   * accepted is answered in time and the rest is refused at once with a Retry-After that says
+   * when there will be room, instead of waiting to time out. A bound in work, not items: the
+   * same count of texts is seconds of work for a base model and milliseconds for the bundled
+   * one. 0: QUEUE_MAX_ITEMS alone.
+   */
+  readonly queueMaxWaitMs: number;
   /** REQUEST_TIMEOUT_MS: a request still unanswered after this gets 504; its work is dropped. */
   readonly requestTimeoutMs: number;
 
@@ -250,6 +259,7 @@ const ENV_SCHEMA = Type.Object({
   BATCH_MAX_PADDING_PCT: whole(20, 0, 100),
   BATCH_MAX_DELAY_MS: whole(10, 0, 10_000),
   QUEUE_MAX_ITEMS: whole(2048, 1),
+  QUEUE_MAX_WAIT_MS: whole(2_000, 0),
   REQUEST_TIMEOUT_MS: whole(30_000, 1),
   CACHE_HITS_HEADER: flag(false),
   CACHE_MEMORY_BYTES: whole(64 * 1024 * 1024, 0),
@@ -429,6 +439,7 @@ export function loadConfig(env: Env): Config {
     batchMaxPaddingPct: e.BATCH_MAX_PADDING_PCT,
     batchMaxDelayMs: e.BATCH_MAX_DELAY_MS,
     queueMaxItems: e.QUEUE_MAX_ITEMS,
+    queueMaxWaitMs: e.QUEUE_MAX_WAIT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     cacheHitsHeader: e.CACHE_HITS_HEADER,
     cacheMemoryBytes: e.CACHE_MEMORY_BYTES,

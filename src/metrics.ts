@@ -36,6 +36,16 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     help: 'Texts received in /predict requests',
     registers: [this.registry],
   });
+  /**
+   * 429 overloaded answers by where the request was refused: before_body (its body never
+   * read, parsed or tokenized) or after_parse (refused when its texts asked for queue room).
+   */
+  readonly overloadRefusals = new Counter({
+    name: `${PREFIX}overload_refusals_total`,
+    help: 'Requests refused 429 overloaded, by stage: before_body (never read) or after_parse',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
   private readonly cacheLookups = new Counter({
     name: `${PREFIX}cache_lookups_total`,
     help: 'Cache lookups per tier and result (hit or miss); hit ratio = hit / (hit + miss)',

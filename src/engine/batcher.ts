@@ -1,6 +1,7 @@
 import {
   ModelFailedError,
   OverloadedError,
+  type AppError,
   RequestAbortedError,
   ShuttingDownError,
 } from '../errors.js';
@@ -13,6 +14,12 @@ export interface BatcherOptions {
   /** Under load, how long a worker that comes free may wait for a full batch. */
   readonly maxDelayMs: number;
   readonly maxQueued: number;
+  /**
+   * Longest estimated wait, in ms, a text may be admitted to: the texts ahead of it at the
+   * workers' recent speed. Bounds the queue in work, not items, so an accepted request can
+   * finish in time. 0 or absent: only maxQueued bounds it.
+   */
+  readonly maxWaitMs?: number;
   /** Largest share of a batch's tokens that may be padding (0–1); padded graphs only. */
   readonly maxPadding: number;
   /** What the runner's graph takes: padded rows, or packed tokens (token-batch.ts). */
@@ -84,6 +91,10 @@ export class Batcher {
   /** Room held by callers that are still tokenizing (see reserve). */
   private reserved = 0;
   private idleWaiters: (() => void)[] = [];
+  /** When the last batches cut from a non-empty queue came back, and their texts. */
+  private finished: { readonly at: number; readonly rows: number }[] = [];
+  /** Set when a request is refused; cleared once the queue is down to its low watermark. */
+  private shedding = false;
 
   private readonly now: () => number;
 
@@ -102,15 +113,15 @@ export class Batcher {
 
   /**
    * Holds room in the queue for `count` texts, or refuses at once: ShuttingDownError while
-   * draining, OverloadedError when they would push the queue past its bound. The one check
-   * of room: a caller reserves before it tokenizes, so a refusal costs nothing, and what it
-   * then submits always fits.
+   * draining, OverloadedError when they would push the queue past its limit (or it is
+   * shedding; Retry-After says when it should have room). The one check of room: a caller
+   * reserves before it tokenizes, so a refusal costs nothing, and what it then submits
+   * always fits.
    */
   reserve(count: number): QueueReservation {
     if (this.closed) throw new ShuttingDownError();
-    if (this.queue.length + this.reserved + count > this.options.maxQueued) {
-      throw new OverloadedError(1);
-    }
+    const overloaded = this.overload(count);
+    if (overloaded) throw overloaded;
     this.reserved += count;
     let open = true;
     const release = (): void => {
@@ -129,6 +140,52 @@ export class Batcher {
       },
       release,
     };
+  }
+
+  /**
+   * The refusal a request would get now, asked before anything of it is read (its size is not
+   * known yet): ShuttingDownError while draining, OverloadedError while the queue is shedding
+   * or has no room for one more text. undefined: let it in, reserve decides.
+   */
+  refusal(): AppError | undefined {
+    if (this.closed) return new ShuttingDownError();
+    return this.overload(1);
+  }
+
+  /**
+   * How many texts may wait: maxQueued, and no more than the workers are estimated to finish
+   * within maxWaitMs at their recent speed (never under one batch).
+   */
+  get limit(): number {
+    const { maxQueued, maxWaitMs = 0, maxItems } = this.options;
+    const rate = this.drainRate;
+    if (maxWaitMs <= 0 || rate <= 0) return maxQueued;
+    const withinWait = Math.floor(maxWaitMs * rate);
+    return Math.min(maxQueued, Math.max(maxItems, withinWait));
+  }
+
+  /**
+   * With hysteresis: once a request is refused, every request is refused until the queue is
+   * down to LOW_WATERMARK of its limit. Refusals then come in runs that the early check can
+   * answer before reading a body, instead of one parsed body refused per freed slot; and the
+   * half-full queue keeps the workers busy while the refused clients come back.
+   */
+  private overload(count: number): OverloadedError | undefined {
+    const limit = this.limit;
+    const held = this.queue.length + this.reserved;
+    if (this.shedding && held > limit * LOW_WATERMARK) return this.overloaded(held, limit);
+    this.shedding = false;
+    // A request larger than the wait bound would never fit it: an empty queue takes it whole.
+    if (held + count <= limit || (held === 0 && count <= this.options.maxQueued)) return undefined;
+    this.shedding = true;
+    return this.overloaded(held, limit);
+  }
+
+  /** Retry-After: the estimated time, in whole seconds (at least 1), to drain to the watermark. */
+  private overloaded(held: number, limit: number): OverloadedError {
+    const rate = this.drainRate;
+    const ms = rate > 0 ? (held - limit * LOW_WATERMARK) / rate : 0;
+    return new OverloadedError(Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(ms / 1000))));
   }
 
   /**
@@ -188,7 +245,10 @@ export class Batcher {
   }
 
   private notifyIfIdle(): void {
-    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    if (!this.isIdle()) return;
+    // An idle gap is not drain time: the rate is measured afresh under the next load.
+    this.finished = [];
+    if (this.idleWaiters.length === 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -239,14 +299,15 @@ export class Batcher {
   }
 
   /**
-   * Takes the oldest item (so nobody starves) plus the queued items closest to it in length,
-   * while rows ≤ maxItems and rows × longest ≤ maxTokens.
+   * Takes the oldest item (so nobody starves) plus the items closest to it in length among the
+   * oldest CUT_WINDOW, while rows ≤ maxItems and rows × longest ≤ maxTokens.
    */
   private cutBatch(): Item[] {
     if (this.options.graph === 'packed') return this.cutPacked();
     const oldest = this.queue[0] as Item;
     const target = oldest.ids.length;
-    const byCloseness = this.queue
+    const window = this.queue.slice(0, Math.max(CUT_WINDOW, 4 * this.options.maxItems));
+    const byCloseness = window
       .map((item, index) => ({ item, index, gap: Math.abs(item.ids.length - target) }))
       .sort((a, b) => a.gap - b.gap || a.index - b.index);
     const taken = new Set<number>();
@@ -265,8 +326,9 @@ export class Batcher {
       longest = Math.max(longest, length);
       real += length;
     }
-    const batch = this.queue.filter((_, index) => taken.has(index));
-    this.queue = this.queue.filter((_, index) => !taken.has(index));
+    const indices = [...taken].sort((a, b) => a - b);
+    const batch = indices.map((index) => this.queue[index] as Item);
+    for (const index of indices.reverse()) this.queue.splice(index, 1);
     this.observer?.queueDepth(this.queue.length);
     return batch;
   }
@@ -294,11 +356,14 @@ export class Batcher {
   private dispatch(items: Item[]): void {
     const { batch, realTokens, computedTokens } = assembleBatch(this.options.graph, items);
     const startedAt = this.now();
+    // Only a batch cut from a queue that had more says how fast the workers drain one.
+    const underLoad = this.queue.length > 0 || items.length >= this.options.maxItems;
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
     this.busy++;
     this.runner
       .run(batch)
       .then((logits) => {
+        if (underLoad) this.learnSpeed(items.length);
         const classes = logits.length / items.length;
         items.forEach((item, row) =>
           item.resolve(logits.subarray(row * classes, (row + 1) * classes)),
@@ -326,4 +391,35 @@ export class Batcher {
         this.pump();
       });
   }
+
+  private learnSpeed(rows: number): void {
+    this.finished.push({ at: this.now(), rows });
+    if (this.finished.length > SPEED_WINDOW) this.finished.shift();
+  }
+
+  /**
+   * Texts per ms the workers answered over the last SPEED_WINDOW batches run under load, all
+   * workers together and every delay included (hand-offs, a busy event loop): the rate at
+   * which the queue really drains. 0 until two such batches have come back since it was idle.
+   */
+  private get drainRate(): number {
+    const first = this.finished[0];
+    const last = this.finished.at(-1);
+    if (!first || !last || last.at <= first.at) return 0;
+    const rows = this.finished.reduce((sum, batch) => sum + batch.rows, 0) - first.rows;
+    return rows / (last.at - first.at);
+  }
 }
+
+/** Share of its limit the queue must drain to before a shedding queue admits again. */
+const LOW_WATERMARK = 0.5;
+/** Batches the drain rate is measured over. */
+const SPEED_WINDOW = 32;
+/**
+ * Padded graphs: how many of the oldest texts a batch is chosen among (at least 4 batches'
+ * worth). Sorting all of a deep queue for every batch cost the event loop more than the
+ * padding it saved (docs/benchmarks.md, "Overload").
+ */
+const CUT_WINDOW = 256;
+/** Retry-After's ceiling, in seconds: past this a client had better try another replica. */
+const MAX_RETRY_AFTER_S = 60;

@@ -1,4 +1,4 @@
-import { RequestAbortedError, RequestTimeoutError } from '../errors.js';
+import { RequestAbortedError, RequestTimeoutError, type AppError } from '../errors.js';
 import type { ResultCache, Scores } from '../cache/cache.js';
 import type { Batcher } from './batcher.js';
 import { softmax } from './softmax.js';
@@ -22,6 +22,11 @@ export interface Classification {
 /** What the HTTP layer and the CLI call: texts in, labelled predictions out. */
 export interface TextClassifier {
   classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification>;
+  /**
+   * The refusal a request would get now whatever its texts (the queue is shedding or
+   * draining), so the HTTP layer can answer before it reads the body; undefined: send it.
+   */
+  refusal?(): AppError | undefined;
 }
 
 /** Observations of the classifier; metrics.ts implements them. */
@@ -60,6 +65,10 @@ export class Classifier implements TextClassifier {
     private readonly timeoutMs: number,
     private readonly observer?: ClassifierObserver,
   ) {}
+
+  refusal(): AppError | undefined {
+    return this.batcher.refusal();
+  }
 
   async classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification> {
     if (texts.length === 0) return { predictions: [], cacheHits: 0 };

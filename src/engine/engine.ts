@@ -46,6 +46,8 @@ export async function startEngine(config: Config, parts: EngineParts): Promise<E
       maxTokens: config.batchMaxTokens,
       maxDelayMs: config.batchMaxDelayMs,
       maxQueued: config.queueMaxItems,
+      // Half the request's time at most: what is admitted must also be computed and answered.
+      maxWaitMs: Math.min(config.queueMaxWaitMs, config.requestTimeoutMs / 2),
       maxPadding: config.batchMaxPaddingPct / 100,
       graph: pool.graph,
     },
