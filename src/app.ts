@@ -7,6 +7,7 @@ import { registerBodyParsers } from './http/body-parser.js';
 import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
 import { registerEarlyRefusal } from './http/early-refusal.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerLingeringClose } from './http/lingering-close.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
 import { explainRoute } from './http/routes/explain.js';
@@ -91,8 +92,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Security headers and CORS on every answer; access control before any route is declared.
   await registerBrowserSecurity(app, config.corsOrigins);
   const access = await registerAccessControl(app, config, { rateLimitRedis: deps.rateLimitRedis });
-  // Under overload, work is refused before its body is read (after the access checks).
+  // Under overload, work is refused before its body is read (after the access checks); an
+  // answer sent before a body has all arrived still reaches the client (lingering close).
   registerEarlyRefusal(app, () => deps.classifier.refusal?.(), deps.metrics);
+  registerLingeringClose(app, {
+    maxBytes: config.lingeringMaxBytes,
+    timeMs: config.lingeringTimeMs,
+  });
   await registerOpenApi(app, VERSION, access);
 
   // On close, Node only ends connections idle at that moment; answers to requests still in

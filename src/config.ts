@@ -168,6 +168,16 @@ export interface Config {
    * and Redis always have theirs.
    */
   readonly maxConnections: number;
+  /**
+   * LINGERING_MAX_BYTES: a request answered before its body has arrived (413, 401, 403, 429)
+   * has the rest of its body read and discarded, up to this many bytes, before its connection
+   * closes (nginx's lingering close). Closing at once would reset a connection the client is
+   * still writing to, and the client would see ECONNRESET or EPIPE instead of the answer.
+   * Past it the connection is cut, so a client cannot make the service read forever.
+   */
+  readonly lingeringMaxBytes: number;
+  /** LINGERING_TIME_MS: the same discarding lasts at most this long (nginx's lingering_time). */
+  readonly lingeringTimeMs: number;
 
   /**
    * DRAIN_DELAY_MS: on SIGTERM, how long the service goes on serving (readiness already 503,
@@ -274,6 +284,8 @@ const ENV_SCHEMA = Type.Object({
   RECEIVE_TIMEOUT_MS: whole(30_000, 1),
   KEEP_ALIVE_TIMEOUT_MS: whole(72_000, 1),
   MAX_CONNECTIONS: whole(512, 1),
+  LINGERING_MAX_BYTES: whole(64 * 1024 * 1024, 0),
+  LINGERING_TIME_MS: whole(5_000, 0),
   API_KEYS_SHA256: text(),
   API_KEYS_FILE: text(),
   METRICS_REQUIRE_KEY: flag(false),
@@ -454,6 +466,8 @@ export function loadConfig(env: Env): Config {
     receiveTimeoutMs: e.RECEIVE_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
+    lingeringMaxBytes: e.LINGERING_MAX_BYTES,
+    lingeringTimeMs: e.LINGERING_TIME_MS,
     apiKeys: readApiKeys(e.API_KEYS_SHA256, e.API_KEYS_FILE),
     metricsRequireKey: e.METRICS_REQUIRE_KEY,
     docsRequireKey: e.DOCS_REQUIRE_KEY,
