@@ -35,42 +35,41 @@ function stagesOf(content: string): Stage[] {
   return stages;
 }
 
-const content = readFileSync(DOCKERFILE, 'utf8');
-const stages = stagesOf(content);
-const final = stages.at(-1) as Stage;
-const lines = content.split('\n');
 /** An instruction's text after its keyword, flags included, continuation lines joined. */
-const textOf = (instruction: Instruction) => {
+function textOf(content: string, instruction: Instruction): string {
   const { start, end } = instruction.getRange();
-  return lines
+  return content
+    .split('\n')
     .slice(start.line, end.line + 1)
     .filter((line) => !line.trimStart().startsWith('#'))
     .join(' ')
     .replace(/\\\s+/g, ' ')
     .replace(/^\s*\w+\s+/, '');
-};
-const argsOf = (stage: Stage, keyword: string) =>
-  stage.instructions.filter((i) => i.getKeyword() === keyword).map(textOf);
-/** ARG defaults declared before the first FROM: what `${NODE_IMAGE}` means. */
-const globalArgs = new Map(
-  [...content.split('\n').entries()]
-    .filter(
-      ([line]) =>
-        line < (DockerfileParser.parse(content).getFROMs()[0]?.getRange().start.line ?? 0),
-    )
-    .map(([, text]) => /^ARG (\w+)=(.*)$/.exec(text))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => [match[1] as string, match[2] as string]),
-);
+}
 
-test('Dockerfile: the parser finds no problem', () => {
-  const problems = validate(content).map(
-    (diagnostic) => `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`,
+/**
+ * The project's rules for its image, on a Dockerfile's text; throws at the first one broken.
+ * Multi-stage, the final stage on the pinned Debian slim Node of the engines line, a numeric
+ * non-root user, no dev dependencies, sources or build tools in the final stage, HEALTHCHECK,
+ * the offline model, OCI labels, an exec-form entry point, /tmp declared.
+ */
+function checkImageRules(content: string): void {
+  const stages = stagesOf(content);
+  const final = stages.at(-1) as Stage;
+  const argsOf = (stage: Stage, keyword: string) =>
+    stage.instructions.filter((i) => i.getKeyword() === keyword).map((i) => textOf(content, i));
+  /** ARG defaults declared before the first FROM: what `${NODE_IMAGE}` means. */
+  const globalArgs = new Map(
+    [...content.split('\n').entries()]
+      .filter(
+        ([line]) =>
+          line < (DockerfileParser.parse(content).getFROMs()[0]?.getRange().start.line ?? 0),
+      )
+      .map(([, text]) => /^ARG (\w+)=(.*)$/.exec(text))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => [match[1] as string, match[2] as string]),
   );
-  assert.deepEqual(problems, []);
-});
 
-test('Dockerfile: multi-stage, the final stage on the pinned Debian slim Node of the supported line', () => {
   assert.ok(stages.length >= 3, 'build, model and runtime stages');
   assert.equal(final.from, '${NODE_IMAGE}');
   const image = globalArgs.get('NODE_IMAGE') ?? '';
@@ -91,17 +90,13 @@ test('Dockerfile: multi-stage, the final stage on the pinned Debian slim Node of
   );
   for (const stage of stages.slice(0, -1))
     assert.ok(stage.name, `every stage but the last is named (${stage.from})`);
-});
 
-test('Dockerfile: the final stage runs as a non-root user, by number', () => {
   const users = argsOf(final, 'USER');
   assert.ok(users.length > 0, 'a USER instruction');
   const user = users.at(-1) as string;
   assert.match(user, /^\d+(:\d+)?$/, 'numeric, so Kubernetes runAsNonRoot can check it');
   assert.notEqual(user.split(':')[0], '0');
-});
 
-test('Dockerfile: no dev dependencies, sources or build tools in the final stage', () => {
   for (const run of argsOf(final, 'RUN')) {
     assert.doesNotMatch(run, /\b(apt-get|apt|apk)\s+install\b/, 'no packages installed');
     assert.doesNotMatch(run, /\bnpm\s+(ci|install|i)\b/, 'no npm install in the final stage');
@@ -127,9 +122,7 @@ test('Dockerfile: no dev dependencies, sources or build tools in the final stage
     argsOf(stage, 'RUN').some((run) => /npm (prune|ci|install)\b[^&]*--omit=dev/.test(run)),
     `node_modules comes from a stage that drops dev dependencies (${source})`,
   );
-});
 
-test('Dockerfile: HEALTHCHECK, offline model, OCI labels, exec-form entry point', () => {
   assert.equal(argsOf(final, 'HEALTHCHECK').length, 1);
   const env = argsOf(final, 'ENV').join(' ');
   assert.match(env, /HF_HUB_OFFLINE=1/);
@@ -145,6 +138,58 @@ test('Dockerfile: HEALTHCHECK, offline model, OCI labels, exec-form entry point'
     'exec form: node is PID 1 and gets SIGTERM',
   );
   assert.match(argsOf(final, 'VOLUME').join(' '), /\/tmp/, 'the one writable place is declared');
+}
+
+const content = readFileSync(DOCKERFILE, 'utf8');
+const stages = stagesOf(content);
+const argsOf = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((i) => i.getKeyword() === keyword).map((i) => textOf(content, i));
+
+test('Dockerfile: the parser finds no problem', () => {
+  const problems = validate(content).map(
+    (diagnostic) => `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`,
+  );
+  assert.deepEqual(problems, []);
+});
+
+test("Dockerfile: the project's rules hold", () => {
+  checkImageRules(content);
+});
+
+test('Dockerfile: a Dockerfile breaking a rule fails it', () => {
+  const broken: [string, (text: string) => string, RegExp][] = [
+    ['root user', (text) => text.replace('USER 1000:1000', 'USER root'), /numeric/],
+    [
+      'Alpine base',
+      (text) => text.replace(/node:26\.[\d.]+-trixie-slim/, 'node:26-alpine'),
+      /pinned, glibc/,
+    ],
+    [
+      'no HEALTHCHECK',
+      (text) => text.replace(/^HEALTHCHECK[^\n]*\\\n[^\n]*\n/m, ''),
+      /HEALTHCHECK|1 !== 0|0 !== 1/,
+    ],
+    [
+      'npm ci in the final stage',
+      (text) => text.replace('USER 1000:1000', 'RUN npm ci\nUSER 1000:1000'),
+      /no npm install/,
+    ],
+    [
+      'dev dependencies kept',
+      (text) => text.replace('npm prune --omit=dev', 'npm prune'),
+      /drops dev dependencies/,
+    ],
+    [
+      'no offline flag',
+      (text) => text.replaceAll('HF_HUB_OFFLINE=1', 'HF_HUB_OFFLINE=0'),
+      /HF_HUB_OFFLINE/,
+    ],
+  ];
+  for (const [name, mutate, expected] of broken) {
+    const mutated = mutate(content);
+    assert.notEqual(mutated, content, `${name}: the mutation applies`);
+    assert.throws(() => checkImageRules(mutated), expected, name);
+  }
 });
 
 test('.dockerignore: sends only what the Dockerfile copies from the context', () => {
