@@ -13,6 +13,12 @@ import { routeAccess } from './access.js';
  * all cached is refused too while the queue sheds, since nobody has read them yet.
  * Counts `sentiment_overload_refusals_total` by stage: `before_body` here, `after_parse` for
  * requests this let through and the queue then refused.
+ *
+ * A connection that sends again before the Retry-After it was given is not answered sooner
+ * than that (at most MAX_HOLD_MS), and then as the queue stands: a client that retries at
+ * once would otherwise turn the event loop into a refusal loop, and on a small machine take
+ * the workers' cores with it (docs/benchmarks.md, "Overload"). A first refusal, and one to a
+ * client that waited, is answered at once.
  */
 export function registerEarlyRefusal(
   app: FastifyInstance,
@@ -20,13 +26,26 @@ export function registerEarlyRefusal(
   metrics: Metrics,
 ): void {
   const early = new WeakSet<Error>();
-  const hook: onRequestHookHandler = (_request, _reply, done) => {
-    const error = refusal();
-    if (error instanceof OverloadedError) {
-      early.add(error);
-      metrics.overloadRefusals.inc({ stage: 'before_body' });
-    }
-    done(error);
+  /** When each connection that was refused was told it might send again (ms since epoch). */
+  const retryAt = new WeakMap<object, number>();
+  const told = (socket: object, error: OverloadedError): void => {
+    retryAt.set(socket, Date.now() + error.retryAfterSeconds * 1000);
+  };
+  const hook: onRequestHookHandler = (request, _reply, done) => {
+    const socket = request.raw.socket;
+    const decide = (): void => {
+      const error = refusal();
+      if (error instanceof OverloadedError) {
+        early.add(error);
+        told(socket, error);
+        metrics.overloadRefusals.inc({ stage: 'before_body' });
+      }
+      done(error);
+    };
+    const tooSoonMs = (retryAt.get(socket) ?? 0) - Date.now();
+    if (tooSoonMs > 0 && refusal() !== undefined)
+      setTimeout(decide, Math.min(tooSoonMs, MAX_HOLD_MS));
+    else decide();
   };
   // Registered after access control's own onRoute hook, so this one runs after its checks.
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -35,9 +54,13 @@ export function registerEarlyRefusal(
     const own = route.onRequest;
     route.onRequest = [...(own === undefined ? [] : [own].flat()), hook];
   });
-  app.addHook('onError', async (_request, _reply, error) => {
+  app.addHook('onError', async (request, _reply, error) => {
     if (error instanceof OverloadedError && !early.has(error)) {
+      told(request.raw.socket, error);
       metrics.overloadRefusals.inc({ stage: 'after_parse' });
     }
   });
 }
+
+/** Longest a request from a client that did not wait its Retry-After is held unanswered. */
+const MAX_HOLD_MS = 2_000;
