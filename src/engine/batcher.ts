@@ -1,10 +1,10 @@
 import {
   ModelFailedError,
-  OverloadedError,
   type AppError,
   RequestAbortedError,
   ShuttingDownError,
 } from '../errors.js';
+import { Admission } from './admission.js';
 import { assembleBatch, type GraphKind, type TokenBatch } from '../model/token-batch.js';
 
 /** Knobs of the dynamic batcher; defaults and reasons in config.ts. */
@@ -91,12 +91,14 @@ export class Batcher {
   /** Room held by callers that are still tokenizing (see reserve). */
   private reserved = 0;
   private idleWaiters: (() => void)[] = [];
-  /** When the last batches cut from a non-empty queue came back, and their texts. */
-  private finished: { readonly at: number; readonly rows: number }[] = [];
-  /** Set when a request is refused; cleared once the queue is down to its low watermark. */
-  private shedding = false;
+  /** Signals of queued items that fired since the last scan (some may have run already). */
+  private aborts = 0;
+  private readonly countAbort = (): void => {
+    this.aborts++;
+  };
 
   private readonly now: () => number;
+  private readonly admission: Admission;
 
   constructor(
     private readonly runner: BatchRunner,
@@ -104,6 +106,14 @@ export class Batcher {
     private readonly observer?: BatcherObserver,
   ) {
     this.now = options.clock ?? (() => performance.now());
+    this.admission = new Admission(
+      {
+        maxQueued: options.maxQueued,
+        maxWaitMs: options.maxWaitMs ?? 0,
+        minLimit: options.maxItems,
+      },
+      this.now,
+    );
   }
 
   /** Texts queued and not yet handed to a worker. */
@@ -120,7 +130,7 @@ export class Batcher {
    */
   reserve(count: number): QueueReservation {
     if (this.closed) throw new ShuttingDownError();
-    const overloaded = this.overload(count);
+    const overloaded = this.admission.check(this.queue.length + this.reserved, count);
     if (overloaded) throw overloaded;
     this.reserved += count;
     let open = true;
@@ -149,43 +159,12 @@ export class Batcher {
    */
   refusal(): AppError | undefined {
     if (this.closed) return new ShuttingDownError();
-    return this.overload(1);
+    return this.admission.check(this.queue.length + this.reserved, 1);
   }
 
-  /**
-   * How many texts may wait: maxQueued, and no more than the workers are estimated to finish
-   * within maxWaitMs at their recent speed (never under one batch).
-   */
+  /** How many texts may wait now (admission.ts). */
   get limit(): number {
-    const { maxQueued, maxWaitMs = 0, maxItems } = this.options;
-    const rate = this.drainRate;
-    if (maxWaitMs <= 0 || rate <= 0) return maxQueued;
-    const withinWait = Math.floor(maxWaitMs * rate);
-    return Math.min(maxQueued, Math.max(maxItems, withinWait));
-  }
-
-  /**
-   * With hysteresis: once a request is refused, every request is refused until the queue is
-   * down to LOW_WATERMARK of its limit. Refusals then come in runs that the early check can
-   * answer before reading a body, instead of one parsed body refused per freed slot; and the
-   * half-full queue keeps the workers busy while the refused clients come back.
-   */
-  private overload(count: number): OverloadedError | undefined {
-    const limit = this.limit;
-    const held = this.queue.length + this.reserved;
-    if (this.shedding && held > limit * LOW_WATERMARK) return this.overloaded(held, limit);
-    this.shedding = false;
-    // A request larger than the wait bound would never fit it: an empty queue takes it whole.
-    if (held + count <= limit || (held === 0 && count <= this.options.maxQueued)) return undefined;
-    this.shedding = true;
-    return this.overloaded(held, limit);
-  }
-
-  /** Retry-After: the estimated time, in whole seconds (at least 1), to drain to the watermark. */
-  private overloaded(held: number, limit: number): OverloadedError {
-    const rate = this.drainRate;
-    const ms = rate > 0 ? (held - limit * LOW_WATERMARK) / rate : 0;
-    return new OverloadedError(Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(ms / 1000))));
+    return this.admission.limit;
   }
 
   /**
@@ -232,7 +211,10 @@ export class Batcher {
     const results = sequences.map(
       (ids, index) =>
         new Promise<Float32Array>((resolve, reject) => {
-          this.queue.push({ ids, signal: signals?.[index], enqueuedAt: now, resolve, reject });
+          const signal = signals?.[index];
+          this.queue.push({ ids, signal, enqueuedAt: now, resolve, reject });
+          if (signal?.aborted) this.aborts++;
+          else signal?.addEventListener('abort', this.countAbort, { once: true });
         }),
     );
     this.observer?.queueDepth(this.queue.length);
@@ -247,7 +229,7 @@ export class Batcher {
   private notifyIfIdle(): void {
     if (!this.isIdle()) return;
     // An idle gap is not drain time: the rate is measured afresh under the next load.
-    this.finished = [];
+    this.admission.idle();
     if (this.idleWaiters.length === 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
@@ -282,8 +264,14 @@ export class Batcher {
     return this.freedAt + this.options.maxDelayMs - this.now();
   }
 
+  /**
+   * Drops the queued items whose signal has fired. Scans only once one has: a scan of a deep
+   * queue on every pass of the pump (every request and every batch) cost the event loop more
+   * than any other part of the queue (docs/benchmarks.md, "Overload").
+   */
   private dropAbandoned(): void {
-    if (!this.queue.some((item) => item.signal?.aborted)) return;
+    if (this.aborts === 0) return;
+    this.aborts = 0;
     const kept: Item[] = [];
     let dropped = 0;
     for (const item of this.queue) {
@@ -295,7 +283,7 @@ export class Batcher {
       }
     }
     this.queue = kept;
-    this.observer?.dropped(dropped);
+    if (dropped > 0) this.observer?.dropped(dropped);
   }
 
   /**
@@ -363,7 +351,7 @@ export class Batcher {
     this.runner
       .run(batch)
       .then((logits) => {
-        if (underLoad) this.learnSpeed(items.length);
+        if (underLoad) this.admission.drained(items.length);
         const classes = logits.length / items.length;
         items.forEach((item, row) =>
           item.resolve(logits.subarray(row * classes, (row + 1) * classes)),
@@ -391,35 +379,11 @@ export class Batcher {
         this.pump();
       });
   }
-
-  private learnSpeed(rows: number): void {
-    this.finished.push({ at: this.now(), rows });
-    if (this.finished.length > SPEED_WINDOW) this.finished.shift();
-  }
-
-  /**
-   * Texts per ms the workers answered over the last SPEED_WINDOW batches run under load, all
-   * workers together and every delay included (hand-offs, a busy event loop): the rate at
-   * which the queue really drains. 0 until two such batches have come back since it was idle.
-   */
-  private get drainRate(): number {
-    const first = this.finished[0];
-    const last = this.finished.at(-1);
-    if (!first || !last || last.at <= first.at) return 0;
-    const rows = this.finished.reduce((sum, batch) => sum + batch.rows, 0) - first.rows;
-    return rows / (last.at - first.at);
-  }
 }
 
-/** Share of its limit the queue must drain to before a shedding queue admits again. */
-const LOW_WATERMARK = 0.5;
-/** Batches the drain rate is measured over. */
-const SPEED_WINDOW = 32;
 /**
  * Padded graphs: how many of the oldest texts a batch is chosen among (at least 4 batches'
  * worth). Sorting all of a deep queue for every batch cost the event loop more than the
  * padding it saved (docs/benchmarks.md, "Overload").
  */
 const CUT_WINDOW = 256;
-/** Retry-After's ceiling, in seconds: past this a client had better try another replica. */
-const MAX_RETRY_AFTER_S = 60;
