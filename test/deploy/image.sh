@@ -8,6 +8,8 @@
 #   IMAGE_MODEL=bundled (default): the bundled small model, quick.
 #   IMAGE_MODEL=base: a generated base-size DistilBERT (generated/distilbert-base), the real
 #   production model's size, for measuring the image.
+#   IMAGE_MODEL=convert: a generated tiny model with model.safetensors and no graph, so the
+#   model stage converts it with `sentiment-api convert`, as it does a Hub pull.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in buildah podman runc debootstrap; do
@@ -22,7 +24,13 @@ case "${IMAGE_MODEL:-bundled}" in
     model_source=generated/distilbert-base model_id=generated/distilbert-base smoke_args=()
     [ -f "$model_source/onnx/model.onnx" ] ||
       npm run --silent generate:model -- --preset base --out "$model_source" ;;
-  *) echo "IMAGE_MODEL must be bundled or base" >&2; exit 2 ;;
+  convert)
+    # A tiny generated model with weights only: the model stage must convert it to ONNX.
+    model_source=generated/image-convert model_id=generated/tiny-safetensors smoke_args=()
+    rm -rf "$model_source"
+    npm run --silent generate:model -- --preset tiny --out "$model_source"
+    rm -rf "$model_source/onnx" ;;
+  *) echo "IMAGE_MODEL must be bundled, base or convert" >&2; exit 2 ;;
 esac
 revision="git-$(git rev-parse --short=12 HEAD)"
 
