@@ -82,7 +82,7 @@ const summary = {
 mkdirSync(args.out, { recursive: true });
 writeFileSync(
   join(args.out, 'soak.json'),
-  JSON.stringify({ summary, samples: result.samples }, null, 1),
+  `${JSON.stringify({ summary, samples: result.samples }, null, 2)}\n`,
 );
 const chart = await renderLineChart({
   title: `Service memory, ${result.texts.toLocaleString('en')} unique texts in ${minutes} min (CACHE_MEMORY_BYTES ${mb(Number(args['cache-bytes']))})`,
