@@ -1,10 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { ShuttingDownError } from './errors.js';
+import { AppError, ShuttingDownError } from './errors.js';
 import type { TextClassifier } from './engine/classifier.js';
 import { registerAccessControl } from './http/access.js';
 import { registerBodyParsers } from './http/body-parser.js';
-import { clientErrorHandler, frameworkErrors } from './http/client-errors.js';
+import {
+  answerUnknownExpectations,
+  clientErrorHandler,
+  frameworkErrors,
+} from './http/client-errors.js';
 import { registerEarlyRefusal } from './http/early-refusal.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerLingeringClose } from './http/lingering-close.js';
@@ -69,6 +73,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requestTimeout: config.receiveTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: {
+      // Node would refuse an HTTP/1.1 request without Host with an empty 400; the onRequest
+      // hook below refuses it in the documented shape instead.
+      requireHostHeader: false,
       headersTimeout: config.headersTimeoutMs,
       requestTimeout: config.receiveTimeoutMs,
       // Node checks both timeouts this often (its default, 30 s, would let a slow client
@@ -87,6 +94,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
   app.server.maxConnections = config.maxConnections;
+  answerUnknownExpectations(app.server);
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new AppError('bad_request', 'An HTTP/1.1 request must name its Host');
+    }
+  });
   registerBodyParsers(app, config.bodyLimitBytes);
   registerErrorHandling(app, config.bodyLimitBytes);
   // Security headers and CORS on every answer; access control before any route is declared.

@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   bad_request: { status: 400, message: 'Bad request' },
   request_timeout: { status: 408, message: 'The request was not received in time' },
   headers_too_large: { status: 431, message: 'The request headers are too large' },
+  expectation_failed: { status: 417, message: 'Only Expect: 100-continue is understood' },
   // Access control (http/auth.ts, http/cross-origin.ts, http/rate-limit.ts).
   unauthorized: { status: 401, message: 'A valid API key is required.' },
   origin_forbidden: {

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
@@ -40,4 +40,22 @@ export function frameworkErrors(
     .code(status)
     .type('application/json')
     .send({ detail: [{ type: 'bad_request', loc: ['path'], msg: error.message }] });
+}
+
+/** Writes a documented refusal on a raw response Node handed us before Fastify routed it. */
+function refuseRaw(res: ServerResponse, code: ErrorCode, loc: (string | number)[]): void {
+  const { status, message } = ERROR_CATALOGUE[code];
+  const body = JSON.stringify({ detail: [{ type: code, loc, msg: message }] });
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(body);
+}
+
+/**
+ * Node answers an `Expect` other than `100-continue` itself, 417 with an empty body, unless a
+ * `checkExpectation` listener answers: this one answers in the documented shape.
+ */
+export function answerUnknownExpectations(server: Server): void {
+  server.on('checkExpectation', (_request: IncomingMessage, res: ServerResponse) =>
+    refuseRaw(res, 'expectation_failed', ['header', 'expect']),
+  );
 }
