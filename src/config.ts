@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { cpuBudget } from './cpu-budget.js';
 import { ConfigError } from './errors.js';
 
 /** The package root: `src/` runs under tsx, `dist/src/` once built; both sit below it. */
@@ -75,7 +76,10 @@ export interface Config {
    */
   readonly explainMaxWords: number;
 
-  /** INFERENCE_WORKERS: worker threads that each own one ONNX Runtime session. */
+  /**
+   * INFERENCE_WORKERS: worker threads that each own one ONNX Runtime session. Defaults to the
+   * cores this process may use: the machine's, capped by a container's CPU limit (cpu-budget.ts).
+   */
   readonly inferenceWorkers: number;
   /** INFERENCE_THREADS: intra-op threads per session; workers × threads ≈ cores is the rule. */
   readonly inferenceThreads: number;
@@ -261,7 +265,7 @@ const ENV_SCHEMA = Type.Object({
   BODY_LIMIT_BYTES: whole(4 * 1024 * 1024, 1024),
   EXPLAIN_MAX_TEXTS: whole(8, 1, 256),
   EXPLAIN_MAX_WORDS: whole(64, 1, 512),
-  INFERENCE_WORKERS: whole(availableParallelism(), 1, 64),
+  INFERENCE_WORKERS: whole(cpuBudget(), 1, 64),
   INFERENCE_THREADS: whole(1, 1, 64),
   BATCH_MAX_ITEMS: whole(8, 1, 4096),
   BATCH_MAX_TOKENS: whole(1024, 512),
