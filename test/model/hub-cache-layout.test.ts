@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import {
   lstatSync,
   mkdirSync,
@@ -23,12 +22,7 @@ import {
   tempCache,
   testOptions,
 } from '../fixtures/hub-repos.js';
-
-const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-const gitBlobId = (data: string | Uint8Array) => {
-  const bytes = Buffer.from(data);
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-};
+import { gitBlobId, sha256Hex as sha256 } from '../fixtures/mock-hub-repo.js';
 
 /**
  * Lays `files` out by hand as huggingface_hub's `snapshot_download` leaves them: blobs named

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -8,6 +7,7 @@ import type { HubError } from '../../src/model/hub/index.js';
 import { resolveModelFiles } from '../../src/model/model-files.js';
 import { MockHub } from '../fixtures/mock-hub.js';
 import { onnxRepo, safetensorsRepo, tempCache, testOptions } from '../fixtures/hub-repos.js';
+import { sha256Hex as sha256 } from '../fixtures/mock-hub-repo.js';
 
 /** Every folder under `root`, itself included. */
 function folders(root: string): string[] {
@@ -22,8 +22,6 @@ function folders(root: string): string[] {
 function filesEnding(root: string, suffix: string): string[] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(suffix));
 }
-
-const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** True if resolveModelFiles accepts some folder under the cache for some dtype. */
 function anythingLoads(cacheDir: string): string | undefined {

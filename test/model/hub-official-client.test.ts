@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -14,8 +13,7 @@ import {
 } from '@huggingface/hub';
 import { pullModel } from '../../src/model/hub/index.js';
 import { onnxRepo, suiteHubAndCache, tempCache, testOptions } from '../fixtures/hub-repos.js';
-
-const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+import { sha256Hex as sha256 } from '../fixtures/mock-hub-repo.js';
 
 /**
  * The official JS client, `@huggingface/hub`, against the mock Hub, then ours against the same

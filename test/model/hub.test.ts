@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,13 +13,7 @@ import {
   tempCache,
   testOptions,
 } from '../fixtures/hub-repos.js';
-
-const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-/** `git hash-object`: what the Hub sends as a plain file's ETag and blobId. */
-const gitBlobId = (data: string | Uint8Array) => {
-  const bytes = Buffer.from(data);
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-};
+import { gitBlobId, sha256Hex as sha256 } from '../fixtures/mock-hub-repo.js';
 
 /** End-to-end pulls against the mock Hub: what lands on disk, and when the network is used. */
 describe('pullModel', { timeout: 60_000 }, () => {
