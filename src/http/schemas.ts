@@ -88,3 +88,12 @@ export const ErrorBody = Type.Object(
   { detail: Type.Array(ErrorItem) },
   { title: 'HTTPValidationError' },
 );
+
+/** The refusals every route that classifies may answer, in the `detail` shape. */
+export const MODEL_ROUTE_ERRORS = {
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+} as const;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TextClassifier } from '../../engine/classifier.js';
 import { explainTexts } from '../../engine/explain.js';
 import { explainRequestSchema, ExplainResponse, type ExplainRequest } from '../explain-schema.js';
-import { ErrorBody } from '../schemas.js';
+import { whenClientLeaves } from '../client-gone.js';
+import { MODEL_ROUTE_ERRORS } from '../schemas.js';
 import { sizeGuard } from '../size-guard.js';
 
 /**
@@ -52,14 +53,7 @@ export function explainRoute(app: FastifyInstance, deps: ExplainDeps): void {
           'pass per word considered, plus one, each cached like a prediction.',
         tags: ['model'],
         body,
-        response: {
-          200: ExplainResponse,
-          413: ErrorBody,
-          422: ErrorBody,
-          429: ErrorBody,
-          503: ErrorBody,
-          504: ErrorBody,
-        },
+        response: { 200: ExplainResponse, ...MODEL_ROUTE_ERRORS },
       },
     },
     async (request, reply) => {
@@ -68,10 +62,7 @@ export function explainRoute(app: FastifyInstance, deps: ExplainDeps): void {
         classifier,
         texts,
         { maxWords: limits.maxWords },
-        (abandon) =>
-          reply.raw.once('close', () => {
-            if (!reply.raw.writableFinished) abandon();
-          }),
+        whenClientLeaves(reply),
       );
       return {
         method: 'occlusion' as const,

@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { TextClassifier } from '../../engine/classifier.js';
 import type { Metrics } from '../../metrics.js';
 import {
-  ErrorBody,
+  MODEL_ROUTE_ERRORS,
   PredictResponse,
   predictRequestSchema,
   type PredictRequest,
   type RequestLimits,
 } from '../schemas.js';
+import { whenClientLeaves } from '../client-gone.js';
 import { sizeGuard } from '../size-guard.js';
 
 /** What the predict route needs from the layers below. */
@@ -31,25 +32,13 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
         summary: 'Classify the sentiment of each text',
         tags: ['model'],
         body,
-        response: {
-          200: PredictResponse,
-          413: ErrorBody,
-          422: ErrorBody,
-          429: ErrorBody,
-          503: ErrorBody,
-          504: ErrorBody,
-        },
+        response: { 200: PredictResponse, ...MODEL_ROUTE_ERRORS },
       },
     },
     async (request, reply) => {
       const texts = request.body.text;
       metrics.texts.inc(texts.length);
-      // The client closing its connection before the answer drops its queued work.
-      const { predictions, cacheHits } = await classifier.classify(texts, (abandon) =>
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) abandon();
-        }),
-      );
+      const { predictions, cacheHits } = await classifier.classify(texts, whenClientLeaves(reply));
       if (deps.cacheHitsHeader) reply.header('x-cache-hits', String(cacheHits));
       return { predictions };
     },

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TextClassifier } from '../../engine/classifier.js';
+import { whenClientLeaves } from '../client-gone.js';
 import { ModelNotFoundError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { RequestLimits } from '../schemas.js';
@@ -175,11 +176,9 @@ export function openInferenceRoutes(app: FastifyInstance, deps: OpenInferenceDep
         checkModel(request.params);
         const { id, texts, outputs } = parseInferRequest(request.body, deps.limits);
         metrics.texts.inc(texts.length);
-        // The client closing its connection before the answer drops its queued work.
-        const { predictions, cacheHits } = await classifier.classify(texts, (abandon) =>
-          reply.raw.once('close', () => {
-            if (!reply.raw.writableFinished) abandon();
-          }),
+        const { predictions, cacheHits } = await classifier.classify(
+          texts,
+          whenClientLeaves(reply),
         );
         if (deps.cacheHitsHeader) reply.header('x-cache-hits', String(cacheHits));
         const tensors = {
