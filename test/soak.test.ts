@@ -28,12 +28,13 @@ const WARMUP_TEXTS = 30_000;
  * How far the last third's RSS peak may pass the first third's. The RSS follows the main
  * thread's heap, a sawtooth whose height V8 still changes from one major collection to the
  * next (it sizes the old generation by how fast it collects): measured over this soak, a
- * third's peak moved by -5 to +33 MB with no leak at all. 48 MB sits above that. This 30 s
- * version catches gross leaks only (2 KB or more per text, such as every request body kept,
- * adds 60 MB between the thirds at this pace); the 10-minute run (`npm run soak`, bound and
- * series in docs/benchmarks.md, "Memory soak") catches leaks of tens of bytes per text.
+ * third's peak moved by -5 to +33 MB with no leak at all, and once by +61 MB in a CI run on
+ * a machine other work shared. 96 MB sits above that. This 30 s version catches gross leaks
+ * only (4 KB or more per text, such as every request body kept, adds 120 MB between the
+ * thirds at this pace); the 10-minute run (`npm run soak`, bound and series in
+ * docs/benchmarks.md, "Memory soak") catches leaks of tens of bytes per text.
  */
-const GROWTH_BOUND_BYTES = 48 * MB;
+const GROWTH_BOUND_BYTES = 96 * MB;
 
 test('RSS stays flat under 30 s of unique texts (caches full and evicting)', async (t) => {
   const server = await startChildServer(SERVICE_SCRIPT, {
