@@ -33,6 +33,8 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
     { default: fallback },
   );
 const text = () => Type.Optional(Type.String({ minLength: 1 }));
+const decimal = (fallback: number, minimum: number, maximum: number) =>
+  Type.Number({ minimum, maximum, default: fallback });
 
 /**
  * The environment the service reads, as one schema: every variable, its type, bounds and
@@ -88,6 +90,19 @@ const ENV_SCHEMA = Type.Object({
   DOCS_REQUIRE_KEY: flag(false),
   RATE_LIMIT_PER_MINUTE: whole(0, 0),
   CORS_ORIGINS: text(),
+  MONITOR: flag(true),
+  MONITOR_REFERENCE: text(),
+  MONITOR_REFERENCE_SIZE: whole(500, 10, 1_000_000),
+  MONITOR_WINDOW_SECONDS: whole(600, 1, 7 * 24 * 3600),
+  MONITOR_WINDOW_MAX_TEXTS: whole(5_000, 10, 1_000_000),
+  MONITOR_MIN_TEXTS: whole(200, 1, 1_000_000),
+  MONITOR_PSI_WARNING: decimal(0.1, 0.001, 10),
+  MONITOR_PSI_ALERT: decimal(0.25, 0.001, 10),
+  MONITOR_CONSECUTIVE: whole(3, 1, 1_000),
+  MONITOR_MIN_ACCURACY: decimal(0.75, 0, 1),
+  MONITOR_MAX_ACCURACY_DROP: decimal(0.1, 0, 1),
+  MONITOR_MIN_FEEDBACK: whole(100, 1, 1_000_000),
+  MONITOR_FEEDBACK_WINDOW: whole(1_000, 1, 1_000_000),
   HF_HUB_CACHE: text(),
   HF_HOME: text(),
   XDG_CACHE_HOME: text(),
@@ -100,10 +115,11 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
 /**
  * A variable's text as its schema's type: strictly (`1e3` and `1.5` are not whole numbers,
  * as TypeBox's own lenient conversion would make them). Text that does not convert stays
- * text, and the schema check reports it.
+ * text, and the schema check reports it. Decimals are plain (`0.25`, `.5`, `1`): no sign, no exponent.
  */
 function convert(schema: TSchema, raw: string): unknown {
   if (schema.type === 'integer') return /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (schema.type === 'number') return /^(\d+(\.\d*)?|\.\d+)$/.test(raw) ? Number(raw) : raw;
   if (schema.type === 'boolean') {
     const word = raw.toLowerCase();
     return TRUE.has(word) ? true : FALSE.has(word) ? false : raw;
@@ -117,6 +133,11 @@ function complaint(name: string, schema: TSchema, value: unknown): string {
     return typeof value === 'number'
       ? `${name} must be between ${schema.minimum} and ${schema.maximum}, got ${value}`
       : `${name} must be a whole number, got '${String(value)}'`;
+  }
+  if (schema.type === 'number') {
+    return typeof value === 'number'
+      ? `${name} must be between ${schema.minimum} and ${schema.maximum}, got ${value}`
+      : `${name} must be a decimal number like 0.25, got '${String(value)}'`;
   }
   if (schema.type === 'boolean') return `${name} must be 1 or 0, got '${String(value)}'`;
   if (Array.isArray(schema.anyOf)) {

@@ -223,6 +223,55 @@ export interface Config {
    * requests a browser sends from another site's page (403), `text/plain` posts included.
    */
   readonly corsOrigins: readonly string[];
+
+  /**
+   * MONITOR: 1 (default) watches what the service is sent and what it answers against a
+   * reference (input descriptors, predictions, the model's [CLS] view; src/monitoring/) and
+   * serves GET /monitoring and POST /feedback; 0 computes no feature, keeps no window, and
+   * those two routes are not served (404), so /predict pays nothing for them.
+   */
+  readonly monitor: boolean;
+  /**
+   * MONITOR_REFERENCE: the reference profile to compare with (`sentiment-api profile` writes
+   * one). Unset: the model folder's `monitoring/reference-profile.json` when it has one, else
+   * the first MONITOR_REFERENCE_SIZE texts served become the reference (and /monitoring says so).
+   */
+  readonly monitorReference: string | undefined;
+  /** MONITOR_REFERENCE_SIZE: with no profile, how many of the first texts served become the reference. */
+  readonly monitorReferenceSize: number;
+  /**
+   * MONITOR_WINDOW_SECONDS: the live window is the texts of this many last seconds (capped by
+   * MONITOR_WINDOW_MAX_TEXTS): long enough to hold a verdict's worth of texts at low traffic,
+   * short enough that a shift shows within minutes.
+   */
+  readonly monitorWindowSeconds: number;
+  /** MONITOR_WINDOW_MAX_TEXTS: the window keeps at most this many most recent texts (memory bound). */
+  readonly monitorWindowMaxTexts: number;
+  /**
+   * MONITOR_MIN_TEXTS: no verdict (status `warming_up`) on fewer texts in the window: on
+   * unchanged data a PSI past 0.1 is common at 100 texts and 10 bins, rare at 1,000.
+   */
+  readonly monitorMinTexts: number;
+  /** MONITOR_PSI_WARNING: a feature's PSI past this is `drift` (the conventional 0.1 band). */
+  readonly monitorPsiWarning: number;
+  /** MONITOR_PSI_ALERT: a feature's PSI past this is `alert` (the conventional 0.25 band). */
+  readonly monitorPsiAlert: number;
+  /**
+   * MONITOR_CONSECUTIVE: a status changes only after it held over this many evaluations in a
+   * row, so one noisy window cannot flap an alert.
+   */
+  readonly monitorConsecutive: number;
+  /** MONITOR_MIN_ACCURACY: live accuracy on feedback below this is `alert`, reason `retrain`. */
+  readonly monitorMinAccuracy: number;
+  /**
+   * MONITOR_MAX_ACCURACY_DROP: so is live accuracy more than this below the reference's
+   * (the profile's labelled accuracy), whatever the floor.
+   */
+  readonly monitorMaxAccuracyDrop: number;
+  /** MONITOR_MIN_FEEDBACK: no accuracy verdict on fewer labelled outcomes in the window. */
+  readonly monitorMinFeedback: number;
+  /** MONITOR_FEEDBACK_WINDOW: live accuracy is computed over this many latest outcomes. */
+  readonly monitorFeedbackWindow: number;
 }
 
 /** Reads and checks every setting; throws ConfigError naming every bad variable. */
@@ -278,6 +327,19 @@ export function loadConfig(env: Env): Config {
     docsRequireKey: e.DOCS_REQUIRE_KEY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     corsOrigins: readOrigins(e.CORS_ORIGINS),
+    monitor: e.MONITOR,
+    monitorReference: e.MONITOR_REFERENCE,
+    monitorReferenceSize: e.MONITOR_REFERENCE_SIZE,
+    monitorWindowSeconds: e.MONITOR_WINDOW_SECONDS,
+    monitorWindowMaxTexts: e.MONITOR_WINDOW_MAX_TEXTS,
+    monitorMinTexts: e.MONITOR_MIN_TEXTS,
+    monitorPsiWarning: e.MONITOR_PSI_WARNING,
+    monitorPsiAlert: e.MONITOR_PSI_ALERT,
+    monitorConsecutive: e.MONITOR_CONSECUTIVE,
+    monitorMinAccuracy: e.MONITOR_MIN_ACCURACY,
+    monitorMaxAccuracyDrop: e.MONITOR_MAX_ACCURACY_DROP,
+    monitorMinFeedback: e.MONITOR_MIN_FEEDBACK,
+    monitorFeedbackWindow: e.MONITOR_FEEDBACK_WINDOW,
   };
   if (config.modelDir && config.modelId) {
     throw new ConfigError('set MODEL_DIR or MODEL_ID, not both');
@@ -289,6 +351,15 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(
       'METRICS_REQUIRE_KEY and DOCS_REQUIRE_KEY need API keys (API_KEYS_SHA256 or API_KEYS_FILE)',
     );
+  }
+  if (config.monitorPsiWarning >= config.monitorPsiAlert) {
+    throw new ConfigError('MONITOR_PSI_WARNING must be below MONITOR_PSI_ALERT');
+  }
+  if (config.monitorMinTexts > config.monitorWindowMaxTexts) {
+    throw new ConfigError('MONITOR_MIN_TEXTS must not be above MONITOR_WINDOW_MAX_TEXTS');
+  }
+  if (config.monitorMinFeedback > config.monitorFeedbackWindow) {
+    throw new ConfigError('MONITOR_MIN_FEEDBACK must not be above MONITOR_FEEDBACK_WINDOW');
   }
   return Object.freeze(config);
 }

@@ -72,3 +72,45 @@ test('MODEL_CACHE defaults to the Hugging Face Hub cache, found as huggingface_h
   assert.equal(loadConfig({ HF_HOME: '/h' }).modelCache, '/h/hub');
   assert.equal(loadConfig({ XDG_CACHE_HOME: '/x' }).modelCache, '/x/huggingface/hub');
 });
+
+test('MONITOR_*: the defaults of the monitoring contract, decimals read strictly, bands ordered', () => {
+  const config = loadConfig({});
+  assert.equal(config.monitor, true);
+  assert.equal(config.monitorReference, undefined);
+  assert.deepEqual(
+    [
+      config.monitorReferenceSize,
+      config.monitorWindowSeconds,
+      config.monitorWindowMaxTexts,
+      config.monitorMinTexts,
+      config.monitorPsiWarning,
+      config.monitorPsiAlert,
+      config.monitorConsecutive,
+      config.monitorMinAccuracy,
+      config.monitorMaxAccuracyDrop,
+      config.monitorMinFeedback,
+      config.monitorFeedbackWindow,
+    ],
+    [500, 600, 5000, 200, 0.1, 0.25, 3, 0.75, 0.1, 100, 1000],
+  );
+  assert.equal(loadConfig({ MONITOR: '0' }).monitor, false);
+  assert.equal(loadConfig({ MONITOR_PSI_ALERT: '.5' }).monitorPsiAlert, 0.5);
+  assert.equal(loadConfig({ MONITOR_MIN_ACCURACY: '1' }).monitorMinAccuracy, 1);
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ MONITOR_PSI_WARNING: '1e-1' }, /^MONITOR_PSI_WARNING must be a decimal number/],
+    [{ MONITOR_PSI_WARNING: '-0.1' }, /^MONITOR_PSI_WARNING must be a decimal number/],
+    [{ MONITOR_MIN_ACCURACY: '1.5' }, /^MONITOR_MIN_ACCURACY must be between 0 and 1, got 1.5/],
+    [{ MONITOR_WINDOW_SECONDS: '0' }, /^MONITOR_WINDOW_SECONDS must be between 1/],
+    [{ MONITOR_PSI_WARNING: '0.3' }, /MONITOR_PSI_WARNING must be below MONITOR_PSI_ALERT/],
+    [{ MONITOR_MIN_TEXTS: '6000' }, /MONITOR_MIN_TEXTS must not be above MONITOR_WINDOW_MAX/],
+    [{ MONITOR_MIN_FEEDBACK: '2000' }, /MONITOR_MIN_FEEDBACK must not be above MONITOR_FEEDBACK/],
+    [{ MONITOR: 'maybe' }, /^MONITOR must be 1 or 0/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      JSON.stringify(env),
+    );
+  }
+});
