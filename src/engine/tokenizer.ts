@@ -21,6 +21,8 @@ import {
 export class ModelTokenizer {
   private readonly clsId: number;
   private readonly sepId: number;
+  /** Id of the unknown token (`[UNK]`); undefined when the vocabulary has none. */
+  readonly unknownId: number | undefined;
 
   private constructor(
     private readonly tokenizer: Tokenizer,
@@ -31,6 +33,7 @@ export class ModelTokenizer {
   ) {
     this.clsId = this.specialId('[CLS]');
     this.sepId = this.specialId('[SEP]');
+    this.unknownId = tokenizer.token_to_id('[UNK]');
     // Truncation below assumes the single-sequence template is `[CLS] $A [SEP]`; check it once.
     const probe = tokenizer.encode('a', { add_special_tokens: true }).ids;
     if (probe[0] !== this.clsId || probe.at(-1) !== this.sepId) {
@@ -78,6 +81,26 @@ export class ModelTokenizer {
   }
 
   /**
+   * `encode`'s ids, and what the monitor measures on the way (src/monitoring/descriptors.ts):
+   * `wordpieces`, the text's word-pieces before truncation counted up to `maxLength` (the
+   * prefix cut reads that far and no further, so a 4 MB text still costs a few kilobytes),
+   * and `truncated`, whether the text had more word-pieces than the model reads.
+   */
+  encodeMeasured(text: string): MeasuredEncoding {
+    const room = this.maxLength - 2;
+    // maxLength ids, not room: enough to tell a text that just fits from one that does not,
+    // and to count up to maxLength.
+    const ids = this.leadingIds(text, this.maxLength);
+    const truncated = ids.length > room;
+    const body = truncated ? ids.slice(0, room) : ids;
+    return {
+      ids: [this.clsId, ...body, this.sepId],
+      wordpieces: Math.min(ids.length, this.maxLength),
+      truncated,
+    };
+  }
+
+  /**
    * The ids of `text`, or of a prefix of it whose ids are the text's first ones, at least
    * `room` of them: the model reads no further, so a 4 MB text costs what its first few
    * kilobytes do. Tries a window of characters cut back to the last safe cut (`lastSafeCut`),
@@ -122,11 +145,34 @@ export class ModelTokenizer {
     return sequences;
   }
 
+  /** `encodeMeasured` for many texts, yielding to the event loop as `encodeAll` does. */
+  async encodeAllMeasured(texts: readonly string[]): Promise<MeasuredEncoding[]> {
+    const encodings: MeasuredEncoding[] = [];
+    let sliceStart = performance.now();
+    for (const text of texts) {
+      encodings.push(this.encodeMeasured(text));
+      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    return encodings;
+  }
+
   private specialId(token: string): number {
     const id = this.tokenizer.token_to_id(token);
     if (id === undefined) throw new ModelLoadError(`tokenizer has no ${token} token`);
     return id;
   }
+}
+
+/** A text's ids (as `encode` gives them) and what the monitor measures while tokenizing. */
+export interface MeasuredEncoding {
+  readonly ids: number[];
+  /** Word-pieces before truncation ([CLS] and [SEP] not counted), at most `maxLength`. */
+  readonly wordpieces: number;
+  /** The text had more word-pieces than the model reads (`maxLength` - 2). */
+  readonly truncated: boolean;
 }
 
 /** Longest stretch of tokenization between two turns of the event loop. */
