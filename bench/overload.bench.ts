@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { SERVICE_SCRIPT, startChildServer, type ChildServer } from '../devkit/child-service.js';
 import { sst2Sentences } from '../devkit/sst2-sentences.js';
-import { growth, scrapeMetrics } from '../load/server-metrics.js';
+import { growth, scrapeMetrics } from '../src/load/server-metrics.js';
 import { BUNDLED_MODEL_DIR, loadConfig } from '../src/config.js';
 import { resolveModelFiles } from '../src/model/model-files.js';
 import { runLevel, UniqueTexts, type RetryPolicy } from './lib/overload/closed-loop.js';

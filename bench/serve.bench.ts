@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_SCRIPT, startChildServer } from '../devkit/child-service.js';
 import { sst2Sentences } from '../devkit/sst2-sentences.js';
-import { formatResult } from '../load/format-result.js';
+import { formatResult } from '../src/load/format-result.js';
 import { BUNDLED_MODEL_DIR, loadConfig } from '../src/config.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import { readModelConfig, resolveModelFiles } from '../src/model/model-files.js';

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCharts } from './load-charts.js';
-import type { LoadResult } from './run-load.js';
+import type { LoadResult } from '../src/load/run-load.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,5 +1,5 @@
 import { renderLineChart, type RenderedChart } from '../devkit/line-chart.js';
-import type { LoadResult } from './run-load.js';
+import type { LoadResult } from '../src/load/run-load.js';
 
 /** The charts of one load run, by file name (without extension). */
 export interface LoadCharts {

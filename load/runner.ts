@@ -12,9 +12,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadProfile, parseStages, profileDurationMs } from './profile.js';
-import { formatResult } from './format-result.js';
-import { runLoad } from './run-load.js';
+import { loadProfile, parseStages, profileDurationMs } from '../src/load/profile.js';
+import { formatResult } from '../src/load/format-result.js';
+import { runLoad } from '../src/load/run-load.js';
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({

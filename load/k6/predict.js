@@ -6,7 +6,7 @@
  *   k6 run -e BASE_URL=http://127.0.0.1:8000 load/k6/predict.js
  *
  * Ramp 1 → 10 virtual users over 30 s, hold 10 for 7 min, ramp down over 30 s (stages in
- * load/profile.json, which load/runner.ts reads too, so both tools run the same profile).
+ * src/load/profile.json, which load/runner.ts reads too, so both tools run the same profile).
  * Each iteration is GET /health then POST /predict, with no think time. 95% of the bodies are
  * the same three texts (the cache's best case); the rest send ten fixed sentences shuffled.
  * The body goes with no Content-Type header, as the course's script did.
@@ -25,7 +25,7 @@ import { check } from 'k6';
  */
 
 /** @type {Profile} */
-const profile = JSON.parse(open('../profile.json'));
+const profile = JSON.parse(open('../../src/load/profile.json'));
 const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const REPEATED_BODY = JSON.stringify({ text: profile.repeatedTexts });
 

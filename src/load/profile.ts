@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import seedProfile from './profile.json' with { type: 'json' };
 
 /** One stage of the ramp: reach `target` virtual users linearly over `durationMs`. */
 export interface Stage {
@@ -6,7 +6,7 @@ export interface Stage {
   readonly target: number;
 }
 
-/** The load profile of load/profile.json, shared with the k6 script. */
+/** The load profile of src/load/profile.json, shared with the k6 script (load/k6/predict.js). */
 export interface LoadProfile {
   readonly startVUs: number;
   readonly stages: readonly Stage[];
@@ -20,9 +20,6 @@ export interface LoadProfile {
     readonly maxErrorRate: number;
   };
 }
-
-/** The file both load/k6/predict.js and this runner read. */
-export const PROFILE_FILE = new URL('./profile.json', import.meta.url);
 
 /** Parses a k6 duration: `30s`, `7m`, `1m30s`, `250ms`, `1h`. */
 export function parseDuration(text: string): number {
@@ -45,9 +42,12 @@ export function parseStages(text: string): Stage[] {
   });
 }
 
-/** Reads load/profile.json, optionally with other stages or every stage's length scaled. */
+/**
+ * The seed profile (src/load/profile.json: imported, so the build ships it in dist/ beside
+ * this file), optionally with other stages or every stage's length scaled.
+ */
 export function loadProfile(overrides: { stages?: Stage[]; timeScale?: number } = {}): LoadProfile {
-  const raw = JSON.parse(readFileSync(PROFILE_FILE, 'utf8')) as Omit<LoadProfile, 'stages'> & {
+  const raw = seedProfile as Omit<LoadProfile, 'stages'> & {
     stages: { duration: string; target: number }[];
   };
   const scale = overrides.timeScale ?? 1;

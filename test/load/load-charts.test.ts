@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadCharts } from '../../load/load-charts.js';
-import type { LoadResult } from '../../load/run-load.js';
-import type { LatencySummary, SeriesPoint } from '../../load/request-log.js';
+import type { LoadResult } from '../../src/load/run-load.js';
+import type { LatencySummary, SeriesPoint } from '../../src/load/request-log.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

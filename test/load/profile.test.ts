@@ -6,8 +6,8 @@ import {
   parseDuration,
   parseStages,
   targetVUs,
-} from '../../load/profile.js';
-import { runLoad, type LoadResult } from '../../load/run-load.js';
+} from '../../src/load/profile.js';
+import { runLoad, type LoadResult } from '../../src/load/run-load.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 import { exited, freePort, startService, waitUntilUp } from '../../devkit/child-service.js';
 

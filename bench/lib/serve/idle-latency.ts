@@ -5,7 +5,7 @@
  * machine's HTTP and wake-up cost.
  */
 import { startChildServer, type ChildServer } from '../../../devkit/child-service.js';
-import { growth, scrapeMetrics } from '../../../load/server-metrics.js';
+import { growth, scrapeMetrics } from '../../../src/load/server-metrics.js';
 import { NOOP_SERVER_SCRIPT } from '../noop-app.js';
 import { RawOrt } from '../raw-ort.js';
 import { heldRoundTrips, requestLatencies } from '../timed-requests.js';

@@ -6,8 +6,8 @@
 import { SERVICE_SCRIPT, startChildServer } from '../../../devkit/child-service.js';
 import { assertServesGraph } from './same-graph.js';
 import { RedisServer } from '../../../devkit/redis-server.js';
-import { loadProfile, parseStages } from '../../../load/profile.js';
-import { runLoad, type LoadResult } from '../../../load/run-load.js';
+import { loadProfile, parseStages } from '../../../src/load/profile.js';
+import { runLoad, type LoadResult } from '../../../src/load/run-load.js';
 import { NOOP_SERVER_SCRIPT } from '../noop-app.js';
 import type { ReportTable } from './report-table.js';
 import type { ServeContext } from './serve-context.js';

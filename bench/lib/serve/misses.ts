@@ -13,7 +13,7 @@ import {
   scrapeMetrics,
   type BatchStats,
   type EventLoopDelay,
-} from '../../../load/server-metrics.js';
+} from '../../../src/load/server-metrics.js';
 import { RawOrt } from '../raw-ort.js';
 import { missThroughput } from '../timed-requests.js';
 import type { Ceiling } from './ceiling.js';
