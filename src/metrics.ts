@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BatcherObserver } from './engine/batcher.js';
 import type { ClassifierObserver } from './engine/classifier.js';
 import type { CacheObserver, CacheTier } from './cache/cache.js';
+import { ERROR_CATALOGUE, type ErrorCode } from './errors.js';
 
 const PREFIX = 'sentiment_';
 
@@ -11,6 +12,22 @@ const SECONDS = [
   0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096,
   8.192, 16.384,
 ];
+/**
+ * Whether an error answer is a refusal: the service declined the request (a client mistake,
+ * access, overload, or draining), as opposed to failing at it (5xx) or the client leaving.
+ */
+function isRefusal(status: number, type: string): boolean {
+  if (type === 'shutting_down') return true;
+  return status >= 400 && status < 500 && type !== 'aborted';
+}
+
+/** The `type` label values: every refusal code of the catalogue, and `other` for the rest. */
+const REFUSAL_TYPES: ReadonlySet<string> = new Set(
+  (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).filter((code) =>
+    isRefusal(ERROR_CATALOGUE[code].status, code),
+  ),
+);
+
 const POWERS_OF_TWO = (max: number): number[] => {
   const buckets: number[] = [];
   for (let b = 1; b <= max; b *= 2) buckets.push(b);
@@ -44,6 +61,40 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     name: `${PREFIX}overload_refusals_total`,
     help: 'Requests refused 429 overloaded, by stage: before_body (never read) or after_parse',
     labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
+  /**
+   * Refused requests by the error `type` of their answer (the first item of its `detail`; on
+   * the `/v2/...` routes, the type the protocol's message was made from). A sudden rise of one
+   * type is a client whose request shape changed. Every refusal type is exported from the
+   * start at 0, so a first refusal shows as a rise; unknown types are `other`.
+   */
+  private readonly refusals = new Counter({
+    name: `${PREFIX}request_refusals_total`,
+    help: 'Refused requests (4xx answers but 499, and 503 shutting_down) by the error type of the answer',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  /** Requests received and not yet answered (or given up by their client), every route. */
+  readonly httpInFlight = new Gauge({
+    name: `${PREFIX}http_requests_in_flight`,
+    help: 'HTTP requests received and not yet answered',
+    registers: [this.registry],
+  });
+  private readonly modelLoad = new Gauge({
+    name: `${PREFIX}model_load_seconds`,
+    help: 'Seconds to resolve the model at start (a Hub pull and conversion when needed) and read its tokenizer',
+    registers: [this.registry],
+  });
+  private readonly modelWarmup = new Gauge({
+    name: `${PREFIX}model_warmup_seconds`,
+    help: 'Seconds for the inference workers to start, load the graph and run their warm-up batch',
+    registers: [this.registry],
+  });
+  private readonly tokenizeDuration = new Histogram({
+    name: `${PREFIX}tokenize_duration_seconds`,
+    help: 'Time to tokenize the texts of one request the model computes (one call per request with cache misses)',
+    buckets: SECONDS,
     registers: [this.registry],
   });
   private readonly cacheLookups = new Counter({
@@ -143,6 +194,7 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
       prefix: PREFIX,
       eventLoopMonitoringPrecision: 10,
     });
+    for (const type of [...REFUSAL_TYPES, 'other']) this.refusals.inc({ type }, 0);
   }
 
   hits(tier: CacheTier, count: number): void {
@@ -181,6 +233,19 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
   }
   failed(): void {
     this.batchFailures.inc();
+  }
+  tokenized(_texts: number, ms: number): void {
+    this.tokenizeDuration.observe(ms / 1000);
+  }
+  /** An error answer was sent; counted when it is a refusal (see isRefusal). */
+  answeredError(status: number, type: string): void {
+    if (!isRefusal(status, type)) return;
+    this.refusals.inc({ type: REFUSAL_TYPES.has(type) ? type : 'other' });
+  }
+  /** How long start-up took: resolving the model, then starting and warming up the workers. */
+  startUp(loadSeconds: number, warmupSeconds: number): void {
+    this.modelLoad.set(loadSeconds);
+    this.modelWarmup.set(warmupSeconds);
   }
   queueDepth(items: number): void {
     this.queueDepthGauge.set(items);

@@ -36,8 +36,10 @@ export interface Service {
  * fails is stopped again, so a failed start leaves no worker or Redis connection behind.
  */
 export async function startService(config: Config, log: Logger): Promise<Service> {
+  const loading = performance.now();
   const model = await resolveModel(config, (line) => log.info(line));
   const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
+  const loadSeconds = (performance.now() - loading) / 1000;
   const metrics = new Metrics();
   // Truncation length is preprocessing that changes scores: part of every shared cache key.
   const cache = openResultCache(
@@ -74,13 +76,16 @@ export async function startService(config: Config, log: Logger): Promise<Service
       dropped: (count) => metrics.dropped(count),
       queueDepth: (items) => metrics.queueDepth(items),
       coalesced: (count) => metrics.coalesced(count),
+      tokenized: (texts, ms) => metrics.tokenized(texts, ms),
       computed: (count) => metrics.computed(count),
       failed: (rows, error) => {
         metrics.failed();
         log.error({ err: error, rows }, `a forward pass failed; its ${rows} texts got 500`);
       },
     };
+    const warming = performance.now();
     engine = await startEngine(config, { model, tokenizer, cache, observer });
+    metrics.startUp(loadSeconds, (performance.now() - warming) / 1000);
     metrics.modelInfo({
       source: model.source,
       revision: model.fingerprint,

@@ -45,9 +45,19 @@ export interface QueueReservation {
   submit(
     sequences: readonly (readonly number[])[],
     signals?: readonly AbortSignal[],
+    times?: readonly ItemTimes[],
   ): Promise<Float32Array>[];
   /** Gives the room back unused (tokenization failed); a no-op after submit. */
   release(): void;
+}
+
+/**
+ * Where the batcher writes, per text, how long it waited in the queue and how long the
+ * forward pass of its batch took (ms), before its row resolves: the request's timing headers.
+ */
+export interface ItemTimes {
+  queueMs: number;
+  inferenceMs: number;
 }
 
 /** Observations the batcher reports; metrics.ts implements them. */
@@ -70,6 +80,7 @@ interface Item {
   readonly ids: readonly number[];
   readonly signal: AbortSignal | undefined;
   readonly enqueuedAt: number;
+  readonly times: ItemTimes | undefined;
   readonly resolve: (logits: Float32Array) => void;
   readonly reject: (error: Error) => void;
 }
@@ -141,12 +152,12 @@ export class Batcher {
       this.notifyIfIdle();
     };
     return {
-      submit: (sequences, signals) => {
+      submit: (sequences, signals, times) => {
         if (!open) throw new Error('a queue reservation is used once');
         if (sequences.length > count) throw new Error('more sequences than were reserved');
         release();
         if (this.abandoned) throw new ShuttingDownError();
-        return this.enqueue(sequences, signals);
+        return this.enqueue(sequences, signals, times);
       },
       release,
     };
@@ -206,13 +217,15 @@ export class Batcher {
   private enqueue(
     sequences: readonly (readonly number[])[],
     signals: readonly AbortSignal[] | undefined,
+    times?: readonly ItemTimes[],
   ): Promise<Float32Array>[] {
     const now = this.now();
     const results = sequences.map(
       (ids, index) =>
         new Promise<Float32Array>((resolve, reject) => {
           const signal = signals?.[index];
-          this.queue.push({ ids, signal, enqueuedAt: now, resolve, reject });
+          const own = times?.[index];
+          this.queue.push({ ids, signal, enqueuedAt: now, times: own, resolve, reject });
           if (signal?.aborted) this.aborts++;
           else signal?.addEventListener('abort', this.countAbort, { once: true });
         }),
@@ -347,10 +360,13 @@ export class Batcher {
     // Only a batch cut from a queue that had more says how fast the workers drain one.
     const underLoad = this.queue.length > 0 || items.length >= this.options.maxItems;
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
+    for (const item of items) if (item.times) item.times.queueMs = startedAt - item.enqueuedAt;
     this.busy++;
     this.runner
       .run(batch)
       .then((logits) => {
+        const ranMs = this.now() - startedAt;
+        for (const item of items) if (item.times) item.times.inferenceMs = ranMs;
         if (underLoad) this.admission.drained(items.length);
         const classes = logits.length / items.length;
         items.forEach((item, row) =>

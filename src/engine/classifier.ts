@@ -2,6 +2,13 @@ import { RequestAbortedError, RequestTimeoutError, type AppError } from '../erro
 import type { ResultCache, Scores } from '../cache/cache.js';
 import type { Batcher } from './batcher.js';
 import { softmax } from './softmax.js';
+import {
+  NO_STAGES,
+  pendingStages,
+  requestStages,
+  type StageTimes,
+  type TextStages,
+} from './stage-times.js';
 import type { ModelTokenizer } from './tokenizer.js';
 
 /** One class and its probability. */
@@ -12,11 +19,13 @@ export interface LabelScore {
 
 /**
  * The predictions for one request's texts, in input order (each every class in class-id
- * order), and how many of the texts came from the cache.
+ * order), how many of the texts came from the cache, and where the request's time went.
  */
 export interface Classification {
   readonly predictions: readonly (readonly LabelScore[])[];
   readonly cacheHits: number;
+  /** Per stage, over the texts it waited for (stage-times.ts); all 0 when all were cached. */
+  readonly stages: StageTimes;
 }
 
 /** What the HTTP layer and the CLI call: texts in, labelled predictions out. */
@@ -33,6 +42,8 @@ export interface TextClassifier {
 export interface ClassifierObserver {
   coalesced(count: number): void;
   computed(count: number): void;
+  /** One request's new texts were tokenized, in one call, in `ms`. */
+  tokenized(texts: number, ms: number): void;
 }
 
 /** A text being computed, shared by every request that asks for it meanwhile. */
@@ -40,6 +51,8 @@ interface InFlight {
   readonly result: Promise<Scores>;
   waiters: number;
   readonly controller: AbortController;
+  /** When its stages ran, for the timing of every request that waits for it. */
+  readonly stages: TextStages;
 }
 
 /**
@@ -71,7 +84,7 @@ export class Classifier implements TextClassifier {
   }
 
   async classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification> {
-    if (texts.length === 0) return { predictions: [], cacheHits: 0 };
+    if (texts.length === 0) return { predictions: [], cacheHits: 0, stages: NO_STAGES };
     const cached = await this.cache.getMany(texts);
     let cacheHits = 0;
     for (const scores of cached) if (scores !== undefined) cacheHits++;
@@ -92,6 +105,7 @@ export class Classifier implements TextClassifier {
         fresh.add(text);
       }
     });
+    const joinedAt = performance.now();
     for (const [text, entry] of this.compute(fresh)) joined.set(text, entry);
     for (const entry of joined.values()) entry.waiters++;
 
@@ -120,7 +134,8 @@ export class Classifier implements TextClassifier {
         ),
         abandoned,
       ]);
-      return this.labelled(scores, cacheHits);
+      const waited = [...joined.values()].map((entry) => entry.stages);
+      return this.labelled(scores, cacheHits, requestStages(waited, joinedAt));
     } finally {
       settled = true;
       clearTimeout(timer);
@@ -137,14 +152,25 @@ export class Classifier implements TextClassifier {
     if (this.inFlight.get(text) === entry) this.inFlight.delete(text);
   }
 
-  private labelled(scores: readonly Scores[], cacheHits: number): Classification {
+  private labelled(
+    scores: readonly Scores[],
+    cacheHits: number,
+    stages: StageTimes = NO_STAGES,
+  ): Classification {
     const { labels } = this;
     return {
       predictions: scores.map((row) =>
         labels.map((label, id) => ({ label, score: row[id] as number })),
       ),
       cacheHits,
+      stages,
     };
+  }
+
+  /** Records how long tokenizing took on each text's stages, and as a metric. */
+  private tokenized(stages: readonly TextStages[], ms: number): void {
+    for (const text of stages) text.tokenizeMs = ms;
+    this.observer?.tokenized(stages.length, ms);
   }
 
   /**
@@ -159,12 +185,17 @@ export class Classifier implements TextClassifier {
     const room = this.batcher.reserve(fresh.size);
     const keys = [...fresh];
     const controllers = keys.map(() => new AbortController());
+    const stages = keys.map(() => pendingStages());
+    const tokenizing = performance.now();
     const queued = this.tokenizer.encodeAll(keys).then(
-      (sequences) =>
-        room.submit(
+      (sequences) => {
+        this.tokenized(stages, performance.now() - tokenizing);
+        return room.submit(
           sequences,
           controllers.map((controller) => controller.signal),
-        ),
+          stages,
+        );
+      },
       (error: unknown) => {
         room.release();
         throw error;
@@ -179,7 +210,15 @@ export class Classifier implements TextClassifier {
         result,
         waiters: 0,
         controller: controllers[index] as AbortController,
+        stages: stages[index] as TextStages,
       };
+      // Registered before any waiter's: every request that reads the stages finds the end set.
+      void result.then(
+        () => {
+          entry.stages.doneAt = performance.now();
+        },
+        () => undefined,
+      );
       this.inFlight.set(key, entry);
       result
         .then(
