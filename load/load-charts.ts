@@ -7,9 +7,14 @@ export interface LoadCharts {
   readonly latency: RenderedChart;
   /** /predict and /health throughput per second. */
   readonly throughput: RenderedChart;
+  /**
+   * Cache hit ratio over time: the server's (/metrics, every scrape interval) and the
+   * client's (x-cache-hits, per second), whichever the run has.
+   */
+  readonly hits: RenderedChart;
 }
 
-/** The two charts of one run (the JSON `npm run load` writes): latency and throughput per second. */
+/** The charts of one run (the JSON `npm run load` writes): latency, throughput and hit ratio. */
 export async function loadCharts(result: LoadResult): Promise<LoadCharts> {
   const s = result.series;
   const when = `${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, up to ${result.maxVUs} users`;
@@ -36,6 +41,24 @@ export async function loadCharts(result: LoadResult): Promise<LoadCharts> {
           color: '#868e96',
           dashed: true,
           points: s.map((p) => [p.t, p.healthPerS]),
+        },
+      ],
+    }),
+    hits: await renderLineChart({
+      title: `Cache hit ratio (${when})`,
+      xLabel: 'seconds since start',
+      yLabel: 'share of texts answered from cache',
+      series: [
+        {
+          name: 'server (/metrics, per scrape)',
+          color: '#1864ab',
+          points: (result.hitRatioOverTime ?? []).map((p) => [p.t, p.hitRatio]),
+        },
+        {
+          name: 'client (x-cache-hits, per second)',
+          color: '#868e96',
+          dashed: true,
+          points: s.map((p) => [p.t, p.hitRatio ?? Number.NaN]),
         },
       ],
     }),

@@ -5,9 +5,13 @@ import {
   cacheLookups,
   eventLoopDelay,
   scrapeMetrics,
+  sumSamples,
   type EventLoopDelay,
+  type MetricSamples,
   type TierLookups,
 } from './server-metrics.js';
+import { MetricsSampler, type HitRatioPoint } from './metrics-sampler.js';
+import { recordTimings } from './timing-headers.js';
 
 /** What to run, against what, and the bounds that make a run stop by itself. */
 export interface LoadOptions {
@@ -23,6 +27,18 @@ export interface LoadOptions {
   readonly checkRowCount?: boolean;
   /** Requests started before this are left out of the "after warm-up" figures. */
   readonly warmUpMs?: number;
+  /**
+   * Where to read `/metrics` (before, after and every `metricsEveryMs`): the base URL by
+   * default. Behind a balancer each scrape reaches some replica, so give every replica's own
+   * URL instead; their counters are summed.
+   */
+  readonly metricsUrls?: readonly string[];
+  /** How often to scrape /metrics for the hit ratio over time (default 5 s; 0 = never). */
+  readonly metricsEveryMs?: number;
+  /** The log to record into (a caller that cuts the run into phases keeps it). */
+  readonly log?: RequestLog;
+  /** Called once as the run starts, with the clock every request's start is measured on. */
+  readonly onStart?: (now: () => number) => void;
 }
 
 /** What a run measured; the JSON the runner writes (with `series`). */
@@ -48,11 +64,21 @@ export interface LoadResult {
   readonly cacheHitRatioAfterWarmUp: number;
   /** Lookups per tier from the server's /metrics, before vs after (empty without /metrics). */
   readonly cacheLookups: Record<string, TierLookups>;
+  /** Share of texts answered from any cache tier per scrape interval, from /metrics. */
+  readonly hitRatioOverTime: readonly HitRatioPoint[];
+  /** The server's timing headers (`x-*-time`, ms) of /predict answers, when it sent any. */
+  readonly serverTimings: Record<string, ReturnType<RequestLog['summary']>>;
   /** The server's event-loop delay during the run (undefined without /metrics). */
   readonly eventLoop: EventLoopDelay | undefined;
   /** Whether every virtual user finished its iteration before the graceful stop. */
   readonly endedGracefully: boolean;
   readonly series: ReturnType<RequestLog['series']>;
+}
+
+/** Scrapes every URL and sums their samples (undefined when none answers). */
+async function scrapeAll(urls: readonly string[]): Promise<MetricSamples | undefined> {
+  const scrapes = await Promise.all(urls.map((url) => scrapeMetrics(url)));
+  return sumSamples(scrapes);
 }
 
 type Shape = { predictions?: { label?: unknown; score?: unknown }[][] };
@@ -90,12 +116,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const maxRequests = options.maxRequests ?? 5_000_000;
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const durationMs = profileDurationMs(profile);
-  const log = new RequestLog();
+  const log = options.log ?? new RequestLog();
   const pick = bodyPicker(profile);
-  const before = await scrapeMetrics(baseUrl);
+  const metricsUrls = options.metricsUrls ?? [baseUrl];
+  const before = await scrapeAll(metricsUrls);
   const startedAt = new Date().toISOString();
   const t0 = process.hrtime.bigint();
   const now = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+  options.onStart?.(now);
+  const sampler = new MetricsSampler(metricsUrls, now, before);
+  sampler.start(options.metricsEveryMs ?? 5000);
 
   let started = 0;
   let iterations = 0;
@@ -128,6 +158,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       else if (!text.includes('"healthy"')) error = 'malformed (health)';
       const hits = Number(res.headers['x-cache-hits'] ?? Number.NaN);
       log.record(endpoint, start, latency, error, body?.texts ?? 0, hits);
+      if (body) recordTimings(log, start, res.headers);
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).name;
       log.record(endpoint, start, now() - start, code, body?.texts ?? 0);
@@ -174,7 +205,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   clearTimeout(cutOff);
   const elapsedS = now() / 1000;
   await Promise.all(clients.map((c) => (graceful ? c.close() : c.destroy())));
-  const after = await scrapeMetrics(baseUrl);
+  const hitRatioOverTime = await sampler.stop();
+  const after = await scrapeAll(metricsUrls);
 
   const predict = log.summary('predict');
   const series = log.series();
@@ -203,6 +235,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     cacheHitRatio: log.cacheHitRatio(),
     cacheHitRatioAfterWarmUp: log.cacheHitRatio(options.warmUpMs ?? 1000),
     cacheLookups: cacheLookups(before, after),
+    hitRatioOverTime,
+    serverTimings: log.timingSummaries(),
     eventLoop: eventLoopDelay(after),
     endedGracefully: graceful,
     series,

@@ -25,6 +25,34 @@ export async function scrapeMetrics(baseUrl: string): Promise<MetricSamples | un
   }
 }
 
+/**
+ * The samples of several servers added up (the replicas behind one balancer: counters and
+ * histograms sum; gauges such as the event-loop delay become sums too, so read those per
+ * server). Undefined when no server answered.
+ */
+export function sumSamples(
+  scrapes: readonly (MetricSamples | undefined)[],
+): MetricSamples | undefined {
+  const answered = scrapes.filter((s): s is MetricSamples => s !== undefined);
+  if (answered.length <= 1) return answered[0];
+  const sum = new Map<string, number>();
+  for (const samples of answered)
+    for (const [key, value] of samples) sum.set(key, (sum.get(key) ?? 0) + value);
+  return sum;
+}
+
+/**
+ * Share of the texts looked up that some cache tier answered, between two scrapes: the
+ * hits of every tier over the lookups of the first tier (the tier that sees every text:
+ * memory, or Redis alone when the memory tier is off). NaN with no lookups.
+ */
+export function cacheHitShare(tiers: Record<string, TierLookups>): number {
+  const all = Object.values(tiers);
+  const lookups = Math.max(0, ...all.map((t) => t.hits + t.misses));
+  const hits = all.reduce((sum, t) => sum + t.hits, 0);
+  return lookups ? hits / lookups : Number.NaN;
+}
+
 /** A sample's growth from `before` to `after` (a counter, or a histogram's _sum/_count). */
 export function growth(
   before: MetricSamples | undefined,

@@ -27,6 +27,7 @@ const series: SeriesPoint[] = Array.from({ length: 10 }, (_, t) => ({
   p50Ms: t === 4 ? Number.NaN : 0.2,
   p95Ms: t === 4 ? Number.NaN : 0.5,
   p99Ms: t === 4 ? Number.NaN : 1 + t / 10,
+  hitRatio: t === 4 ? Number.NaN : 0.9,
 }));
 
 const result: LoadResult = {
@@ -46,6 +47,11 @@ const result: LoadResult = {
   cacheHitRatio: 1,
   cacheHitRatioAfterWarmUp: 1,
   cacheLookups: {},
+  hitRatioOverTime: [
+    { t: 5, hitRatio: 0.5, lookups: 100 },
+    { t: 10, hitRatio: 0.95, lookups: 120 },
+  ],
+  serverTimings: {},
   eventLoop: undefined,
   endedGracefully: true,
   series,
@@ -57,11 +63,12 @@ function pngSize(png: Buffer): [number, number] {
 }
 
 describe('charts of a load run (npm run load:chart)', () => {
-  test('latency and throughput, each an SVG with its title and series and a PNG of it', async () => {
+  test('latency, throughput and hit ratio, each an SVG with its title and series and a PNG of it', async () => {
     const charts = await loadCharts(result);
     const expected = {
       latency: ['/predict latency per second (2026-01-02 03:04 UTC, up to 4 users)', 'p50', 'p99'],
       throughput: ['Throughput per second (2026-01-02 03:04 UTC', 'POST /predict', 'GET /health'],
+      hits: ['Cache hit ratio (2026-01-02 03:04 UTC', 'server (/metrics', 'client (x-cache-hits'],
     };
     for (const [name, texts] of Object.entries(expected)) {
       const { svg, png } = charts[name as keyof typeof expected];
