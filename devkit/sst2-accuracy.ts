@@ -77,7 +77,7 @@ export async function measureSst2Accuracy(
       const session = await ModelSession.load(graph, { intraOpThreads: 2 });
       const out: Float32Array[] = [];
       for (const ids of encoded)
-        out.push(Float32Array.from(await session.run(pad([{ ids }]).batch)));
+        out.push(Float32Array.from((await session.run(pad([{ ids }]).batch)).logits));
       await session.release();
       logits.push(out);
     }

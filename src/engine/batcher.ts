@@ -5,7 +5,14 @@ import {
   ShuttingDownError,
 } from '../errors.js';
 import { Admission } from './admission.js';
-import { assembleBatch, type GraphKind, type TokenBatch } from '../model/token-batch.js';
+import {
+  assembleBatch,
+  inferenceRows,
+  type BatchOutput,
+  type GraphKind,
+  type InferenceRow,
+  type TokenBatch,
+} from '../model/token-batch.js';
 
 /** Knobs of the dynamic batcher; defaults and reasons in config.ts. */
 export interface BatcherOptions {
@@ -35,7 +42,7 @@ export interface BatcherOptions {
 export interface BatchRunner {
   /** How many batches may run at once (one per worker). */
   readonly slots: number;
-  run(batch: TokenBatch): Promise<Float32Array>;
+  run(batch: TokenBatch): Promise<BatchOutput>;
   close(): Promise<void>;
 }
 
@@ -46,7 +53,7 @@ export interface QueueReservation {
     sequences: readonly (readonly number[])[],
     signals?: readonly AbortSignal[],
     times?: readonly ItemTimes[],
-  ): Promise<Float32Array>[];
+  ): Promise<InferenceRow>[];
   /** Gives the room back unused (tokenization failed); a no-op after submit. */
   release(): void;
 }
@@ -81,7 +88,7 @@ interface Item {
   readonly signal: AbortSignal | undefined;
   readonly enqueuedAt: number;
   readonly times: ItemTimes | undefined;
-  readonly resolve: (logits: Float32Array) => void;
+  readonly resolve: (row: InferenceRow) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -180,12 +187,13 @@ export class Batcher {
 
   /**
    * Queues every sequence of one request at once, or none of them (reserve, then submit).
-   * Resolves each to its row of logits; an aborted signal drops the item before it runs.
+   * Resolves each to its row (logits, and the representation when the graph gives one); an
+   * aborted signal drops the item before it runs.
    */
   submit(
     sequences: readonly (readonly number[])[],
     signals?: readonly AbortSignal[],
-  ): Promise<Float32Array>[] {
+  ): Promise<InferenceRow>[] {
     return this.reserve(sequences.length).submit(sequences, signals);
   }
 
@@ -218,11 +226,11 @@ export class Batcher {
     sequences: readonly (readonly number[])[],
     signals: readonly AbortSignal[] | undefined,
     times?: readonly ItemTimes[],
-  ): Promise<Float32Array>[] {
+  ): Promise<InferenceRow>[] {
     const now = this.now();
     const results = sequences.map(
       (ids, index) =>
-        new Promise<Float32Array>((resolve, reject) => {
+        new Promise<InferenceRow>((resolve, reject) => {
           const signal = signals?.[index];
           const own = times?.[index];
           this.queue.push({ ids, signal, enqueuedAt: now, times: own, resolve, reject });
@@ -364,14 +372,12 @@ export class Batcher {
     this.busy++;
     this.runner
       .run(batch)
-      .then((logits) => {
+      .then((output) => {
         const ranMs = this.now() - startedAt;
         for (const item of items) if (item.times) item.times.inferenceMs = ranMs;
         if (underLoad) this.admission.drained(items.length);
-        const classes = logits.length / items.length;
-        items.forEach((item, row) =>
-          item.resolve(logits.subarray(row * classes, (row + 1) * classes)),
-        );
+        const rows = inferenceRows(output, items.length);
+        items.forEach((item, row) => item.resolve(rows[row] as InferenceRow));
         this.observer?.batch(
           batch.rows,
           computedTokens,

@@ -1,5 +1,6 @@
 import { RequestAbortedError, RequestTimeoutError, type AppError } from '../errors.js';
 import type { ResultCache, Scores } from '../cache/cache.js';
+import type { InferenceRow } from '../model/token-batch.js';
 import type { Batcher } from './batcher.js';
 import { softmax } from './softmax.js';
 import {
@@ -204,8 +205,8 @@ export class Classifier implements TextClassifier {
     this.observer?.computed(fresh.size);
     keys.forEach((key, index) => {
       const result = queued
-        .then((rows) => rows[index] as Promise<Float32Array>)
-        .then((row) => softmax(row));
+        .then((rows) => rows[index] as Promise<InferenceRow>)
+        .then((row) => softmax(row.logits));
       const entry: InFlight = {
         result,
         waiters: 0,

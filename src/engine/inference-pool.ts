@@ -1,14 +1,24 @@
 import { Piscina } from 'piscina';
 import { ModelLoadError } from '../errors.js';
-import { batchBuffers, type GraphKind, type TokenBatch } from '../model/token-batch.js';
+import {
+  batchBuffers,
+  type BatchOutput,
+  type GraphKind,
+  type TokenBatch,
+} from '../model/token-batch.js';
 import type { BatchRunner } from './batcher.js';
-import type { InferenceWorkerData } from './inference-worker.js';
+import type { InferenceWorkerData, WorkerGraph } from './inference-worker.js';
 
 /** The shape of the worker pool: see INFERENCE_WORKERS / INFERENCE_THREADS in config.ts. */
 export interface PoolOptions {
   readonly onnxPath: string;
   readonly workers: number;
   readonly intraOpThreads: number;
+  /**
+   * Return each text's [CLS] representation when the graph has the output (default true);
+   * false when nothing reads it, so the workers do not copy it.
+   */
+  readonly representation?: boolean;
 }
 
 // Under tsx (dev, tests) the worker is the .ts source; once built, the emitted .js beside us.
@@ -25,6 +35,8 @@ export class InferencePool implements BatchRunner {
     private readonly pool: Piscina,
     /** What the graph takes: padded rows or packed sequences (model/session.ts). */
     readonly graph: GraphKind,
+    /** Whether batches come back with representations (the graph has the output). */
+    readonly representation: boolean,
   ) {
     this.slots = pool.options.maxThreads;
   }
@@ -37,6 +49,7 @@ export class InferencePool implements BatchRunner {
     const workerData: InferenceWorkerData = {
       onnxPath: options.onnxPath,
       intraOpThreads: options.intraOpThreads,
+      representation: options.representation ?? true,
     };
     const pool = new Piscina({
       filename: WORKER_FILE,
@@ -50,10 +63,11 @@ export class InferencePool implements BatchRunner {
     });
     try {
       // One task per worker at once: with one task per worker, each worker gets one.
-      const kinds = (await Promise.all(
+      const graphs = (await Promise.all(
         Array.from({ length: options.workers }, () => pool.run(undefined, { name: 'warmUp' })),
-      )) as GraphKind[];
-      return new InferencePool(pool, kinds[0] as GraphKind);
+      )) as WorkerGraph[];
+      const { kind, representation } = graphs[0] as WorkerGraph;
+      return new InferencePool(pool, kind, representation);
     } catch (error) {
       await pool.destroy();
       // Errors cross the worker boundary as plain Errors; restore the one main.ts reports.
@@ -61,8 +75,8 @@ export class InferencePool implements BatchRunner {
     }
   }
 
-  run(batch: TokenBatch): Promise<Float32Array> {
-    return this.pool.run(batch, { transferList: batchBuffers(batch) }) as Promise<Float32Array>;
+  run(batch: TokenBatch): Promise<BatchOutput> {
+    return this.pool.run(batch, { transferList: batchBuffers(batch) }) as Promise<BatchOutput>;
   }
 
   async close(): Promise<void> {

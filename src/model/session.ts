@@ -1,6 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { ModelFailedError, ModelLoadError } from '../errors.js';
-import { PACKED_ATTENTION_GROUPS, type GraphKind, type TokenBatch } from './token-batch.js';
+import {
+  PACKED_ATTENTION_GROUPS,
+  REPRESENTATION_OUTPUT,
+  type BatchOutput,
+  type GraphKind,
+  type TokenBatch,
+} from './token-batch.js';
 
 /** The ONNX Runtime version the service runs, for the model info metric. */
 export const ONNX_RUNTIME_VERSION: string = ort.env.versions?.node ?? 'unknown';
@@ -9,6 +15,11 @@ export const ONNX_RUNTIME_VERSION: string = ort.env.versions?.node ?? 'unknown';
 export interface SessionOptions {
   /** Intra-op threads: parallelism inside one forward pass. */
   readonly intraOpThreads: number;
+  /**
+   * Fetch REPRESENTATION_OUTPUT when the graph has it (default true); false leaves it in the
+   * graph uncopied, for a caller that never reads it (the monitor off).
+   */
+  readonly representation?: boolean;
 }
 
 const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
@@ -28,13 +39,19 @@ const INPUTS: Readonly<Record<GraphKind, readonly string[]>> = {
 /**
  * The only door to ONNX Runtime (as transformers.js `backends/onnx.js` is): loads a graph with
  * the Hugging Face export signature (`input_ids`, `attention_mask` → `logits`), or our packed
- * variant, and runs it.
+ * variant, and runs it; graphs our converter wrote also give `cls_representation`.
  */
 export class ModelSession {
+  private readonly fetches: readonly string[];
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly kind: GraphKind,
-  ) {}
+    /** Whether `run` returns each row's [CLS] representation (the graph has the output). */
+    readonly representation: boolean,
+  ) {
+    this.fetches = representation ? ['logits', REPRESENTATION_OUTPUT] : ['logits'];
+  }
 
   /** Loads a graph from a file, or from its bytes (the converter's tests build graphs in memory). */
   static async load(source: string | Uint8Array, options: SessionOptions): Promise<ModelSession> {
@@ -75,18 +92,25 @@ export class ModelSession {
         `${path} has no output 'logits' (outputs: ${session.outputNames.join(', ')})`,
       );
     }
-    return new ModelSession(session, kind);
+    const representation = (options.representation ?? true) && hasRepresentation(session, path);
+    return new ModelSession(session, kind, representation);
   }
 
-  /** Logits `[rows, classes]`, row-major. Throws ModelFailedError when the runtime does. */
-  async run(batch: TokenBatch): Promise<Float32Array> {
+  /**
+   * Logits `[rows, classes]` and, when `representation`, the [CLS] vectors `[rows, hidden]`,
+   * row-major. Throws ModelFailedError when the runtime does.
+   */
+  async run(batch: TokenBatch): Promise<BatchOutput> {
     if (batch.kind !== this.kind) {
       throw new ModelFailedError(`a ${batch.kind} batch cannot run on a ${this.kind} graph`);
     }
     const feeds = feedsFor(batch, this.session.inputNames.includes('token_type_ids'));
     try {
-      const { logits } = await this.session.run(feeds, ['logits']);
-      return (logits as ort.Tensor).data as Float32Array;
+      const outputs = await this.session.run(feeds, this.fetches);
+      const logits = (outputs.logits as ort.Tensor).data as Float32Array;
+      if (!this.representation) return { logits };
+      const representation = (outputs[REPRESENTATION_OUTPUT] as ort.Tensor).data as Float32Array;
+      return { logits, representation };
     } catch (error) {
       throw new ModelFailedError(`inference failed: ${(error as Error).message}`, { cause: error });
     }
@@ -95,6 +119,22 @@ export class ModelSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * Whether the graph outputs REPRESENTATION_OUTPUT; one of another type or rank is refused at
+ * load, not on the first batch.
+ */
+function hasRepresentation(session: ort.InferenceSession, path: string): boolean {
+  const output = session.outputMetadata.find((meta) => meta.name === REPRESENTATION_OUTPUT);
+  if (!output) return false;
+  if (!output.isTensor || output.type !== 'float32' || output.shape.length !== 2) {
+    const found = output.isTensor ? `${output.type} of rank ${output.shape.length}` : 'no tensor';
+    throw new ModelLoadError(
+      `${path} has an output '${REPRESENTATION_OUTPUT}' that is ${found}, not float32 [batch, hidden]`,
+    );
+  }
+  return true;
 }
 
 /**

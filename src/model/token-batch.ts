@@ -53,6 +53,46 @@ export type TokenBatch = PaddedBatch | PackedBatch;
 /** The graph signatures the service runs. */
 export type GraphKind = TokenBatch['kind'];
 
+/**
+ * The optional graph output holding each sequence's [CLS] vector as the classifier head reads
+ * it, float32 [batch, hidden] (convert/encoder-graph.ts writes it, session.ts fetches it when
+ * the graph has it; Hugging Face exports have none).
+ */
+export const REPRESENTATION_OUTPUT = 'cls_representation';
+
+/** What a session returns for one batch: row-major tensors, one row per sequence. */
+export interface BatchOutput {
+  /** `[rows, classes]`. */
+  readonly logits: Float32Array;
+  /** `[rows, hidden]`, when the graph has REPRESENTATION_OUTPUT (and it was asked for). */
+  readonly representation?: Float32Array;
+}
+
+/**
+ * What a batch returns for one of its texts: its logits and, when the graph has the output,
+ * its [CLS] representation. Both are views into the batch's buffers (no copy per row): copy
+ * one before keeping it beyond the request, or it holds the whole batch's buffer alive.
+ */
+export interface InferenceRow {
+  readonly logits: Float32Array;
+  readonly representation?: Float32Array;
+}
+
+/** Splits a batch's output into its `rows` texts' rows, as views (see InferenceRow). */
+export function inferenceRows(output: BatchOutput, rows: number): InferenceRow[] {
+  const { logits, representation } = output;
+  const classes = logits.length / rows;
+  const hidden = representation ? representation.length / rows : 0;
+  return Array.from({ length: rows }, (_, row) =>
+    representation
+      ? {
+          logits: logits.subarray(row * classes, (row + 1) * classes),
+          representation: representation.subarray(row * hidden, (row + 1) * hidden),
+        }
+      : { logits: logits.subarray(row * classes, (row + 1) * classes) },
+  );
+}
+
 /** A batch ready for a session, with its token counts for the metrics. */
 export interface AssembledBatch<B extends TokenBatch> {
   readonly batch: B;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Batcher, type BatchRunner } from '../../src/engine/batcher.js';
 import { OverloadedError } from '../../src/errors.js';
-import type { TokenBatch } from '../../src/model/token-batch.js';
+import type { BatchOutput, TokenBatch } from '../../src/model/token-batch.js';
 
 /** A runner whose batches finish when told, each after `msPerBatch` of the test's clock. */
 class ClockedRunner implements BatchRunner {
@@ -12,12 +12,12 @@ class ClockedRunner implements BatchRunner {
     private readonly clock: { now: number },
     private readonly msPerBatch: number,
   ) {}
-  run(batch: TokenBatch): Promise<Float32Array> {
+  run(batch: TokenBatch): Promise<BatchOutput> {
     const rows = batch.kind === 'padded' ? batch.rows : 0;
     return new Promise((resolve) =>
       this.releases.push(() => {
         this.clock.now += this.msPerBatch;
-        resolve(new Float32Array(rows * 2));
+        resolve({ logits: new Float32Array(rows * 2) });
       }),
     );
   }

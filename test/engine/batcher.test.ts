@@ -6,6 +6,8 @@ import {
   batchBuffers,
   pack,
   pad,
+  type BatchOutput,
+  type InferenceRow,
   type PaddedBatch,
   type TokenBatch,
 } from '../../src/model/token-batch.js';
@@ -18,8 +20,10 @@ class FakeRunner implements BatchRunner {
   readonly batches: PaddedBatch[] = [];
   private releases: (() => void)[] = [];
   fail: Error | undefined;
+  /** Return representations too: 3 per row, each its first token id, then 1 and 2. */
+  representation = false;
   constructor(readonly slots = 1) {}
-  run(batch: TokenBatch): Promise<Float32Array> {
+  run(batch: TokenBatch): Promise<BatchOutput> {
     if (batch.kind !== 'padded') throw new Error('this fake runs padded batches');
     this.batches.push(batch);
     return new Promise((resolve, reject) => {
@@ -28,7 +32,10 @@ class FakeRunner implements BatchRunner {
         // Logit 0 of each row = its first token id, so rows can be told apart.
         const out = new Float32Array(batch.rows * 2);
         for (let r = 0; r < batch.rows; r++) out[r * 2] = Number(batch.inputIds[r * batch.seqLen]);
-        resolve(out);
+        if (!this.representation) return resolve({ logits: out });
+        const representation = new Float32Array(batch.rows * 3);
+        for (let r = 0; r < batch.rows; r++) representation.set([out[r * 2]!, 1, 2], r * 3);
+        resolve({ logits: out, representation });
       });
     });
   }
@@ -139,7 +146,7 @@ describe('Batcher', () => {
       async run(batch: TokenBatch) {
         if (batch.kind !== 'packed') throw new Error('expected a packed batch');
         seen.push([...batch.clsIndex].map((start) => Number(batch.inputIds[Number(start)])));
-        return new Float32Array(batch.rows * 2);
+        return { logits: new Float32Array(batch.rows * 2) };
       },
       async close() {},
     };
@@ -172,8 +179,29 @@ describe('Batcher', () => {
     runner.releaseAll();
     const rows = await Promise.all(results);
     assert.deepEqual(
-      rows.map((r) => r[0]),
-      [11, 22],
+      rows.map((r) => [...r.logits]),
+      [
+        [11, 0],
+        [22, 0],
+      ],
+    );
+    assert.ok(rows.every((r) => r.representation === undefined));
+  });
+
+  test('with representations, each row carries its own beside its logits', async () => {
+    const runner = new FakeRunner();
+    runner.representation = true;
+    const batcher = new Batcher(runner, options);
+    const results = batcher.submit([seq(11, 3), seq(22, 5), seq(33, 4)]);
+    runner.releaseAll();
+    const rows = await Promise.all(results);
+    assert.deepEqual(
+      rows.map((r) => [r.logits[0], ...(r.representation ?? [])]),
+      [
+        [11, 11, 1, 2],
+        [22, 22, 1, 2],
+        [33, 33, 1, 2],
+      ],
     );
   });
 
@@ -231,10 +259,10 @@ describe('Batcher', () => {
     const [kept] = batcher.submit([seq(3, 2)]);
     controller.abort();
     runner.releaseAll();
-    await assert.rejects(dropped as Promise<Float32Array>, RequestAbortedError);
+    await assert.rejects(dropped as Promise<InferenceRow>, RequestAbortedError);
     await tick();
     runner.releaseAll();
-    assert.equal((await kept)?.[0], 3);
+    assert.equal((await kept)?.logits[0], 3);
     await Promise.all(busy);
     const ran = runner.batches.flatMap((b) =>
       Array.from({ length: b.rows }, (_, r) => Number(b.inputIds[r * b.seqLen])),

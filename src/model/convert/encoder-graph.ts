@@ -8,7 +8,7 @@ import {
 } from './fused-blocks.js';
 import { fp32Linear, int8Linear, type Int8Kernel, type LinearEmitter } from './linear-emitter.js';
 import { DType, GraphBuilder } from './onnx-builder.js';
-import { PACKED_ATTENTION_GROUPS } from '../token-batch.js';
+import { PACKED_ATTENTION_GROUPS, REPRESENTATION_OUTPUT } from '../token-batch.js';
 import {
   activate,
   additiveMask,
@@ -35,6 +35,11 @@ export interface GraphOptions {
    * Same weights, same logits per sequence as the padded graph.
    */
   readonly packed?: boolean;
+  /**
+   * Also output `cls_representation` (REPRESENTATION_OUTPUT): default true. Only a test of
+   * graphs without it (Hugging Face exports have none) turns it off.
+   */
+  readonly representation?: boolean;
 }
 
 // LayerNormalization needs opset 17; ORT 1.30 runs up to 21+, but 17 keeps older
@@ -54,6 +59,12 @@ const OPSET = 17;
  * into input_ids) in each slot, padding slots any real token; `unpad_index` int64
  * [total_tokens], each token's slot in the groups' slots laid end to end. Output `logits`
  * float32 [num_sequences, num_labels], each sequence's logits as if run alone.
+ *
+ * Both signatures also output `cls_representation` float32 [batch, hidden] (unless
+ * `representation: false`): the [CLS] vector of the last layer, which the head (`spec.pooler`
+ * then `spec.classifier`) reads, for the monitor's view of what the model saw. DistilBERT's
+ * head reads it as `pre_classifier`'s input, BERT's as the pooler's: the same place in both,
+ * before any head weight, so the vector means the same thing whatever the architecture.
  */
 export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {}): Uint8Array {
   if (options.packed && options.fused) {
@@ -106,6 +117,11 @@ export function buildEncoderGraph(spec: EncoderSpec, options: GraphOptions = {})
   linear.apply(g, pooled, spec.classifier, { output: 'logits' });
   const batch = options.packed ? 'num_sequences' : 'batch_size';
   g.output('logits', DType.float, [batch, spec.classifier.outFeatures]);
+  if (options.representation ?? true) {
+    // An Identity names the value the head reads; it computes nothing the logits do not need.
+    g.node('Identity', [cls], {}, { output: REPRESENTATION_OUTPUT });
+    g.output(REPRESENTATION_OUTPUT, DType.float, [batch, spec.hidden]);
+  }
   const variant = [
     options.fused ? 'fused' : 'plain',
     options.int8 ? 'int8' : 'fp32',

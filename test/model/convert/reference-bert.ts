@@ -10,16 +10,26 @@ export interface BertConfig {
   layer_norm_eps: number;
 }
 
-/**
- * transformers' BertForSequenceClassification forward pass for one unpadded sequence
- * (token_type_ids all 0), written straight from modeling_bert.py in Float64, one loop per
- * equation: the independent yardstick the converted BERT graph is held to.
- */
+/** The logits of one sequence by `bertForward`. */
 export function bertLogits(
   config: BertConfig,
   tensors: ReadonlyMap<string, Tensor>,
   ids: readonly number[],
 ): number[] {
+  return bertForward(config, tensors, ids).logits;
+}
+
+/**
+ * transformers' BertForSequenceClassification forward pass for one unpadded sequence
+ * (token_type_ids all 0), written straight from modeling_bert.py in Float64, one loop per
+ * equation: the independent yardstick the converted BERT graph is held to. `cls` is the last
+ * layer's hidden state at [CLS], the vector the pooler reads.
+ */
+export function bertForward(
+  config: BertConfig,
+  tensors: ReadonlyMap<string, Tensor>,
+  ids: readonly number[],
+): { cls: number[]; logits: number[] } {
   const w = (name: string) => {
     const tensor = tensors.get(name);
     if (!tensor) throw new Error(`reference: no ${name}`);
@@ -94,7 +104,7 @@ export function bertLogits(
     x = layerNorm(add(linear(inner, `${p}.output.dense`), x), `${p}.output.LayerNorm`);
   }
   const pooled = linear([x[0]!], 'bert.pooler.dense').map((row) => row.map(Math.tanh));
-  return linear(pooled, 'classifier')[0]!;
+  return { cls: x[0]!, logits: linear(pooled, 'classifier')[0]! };
 }
 
 /** erf to ~1e-15 (Taylor series near 0, continued fraction in the tails): JS has no Math.erf. */

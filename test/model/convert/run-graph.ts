@@ -5,6 +5,8 @@ import { ModelSession } from '../../../src/model/session.js';
 /** A loaded graph that maps batches of token ids to logits rows. */
 export interface GraphRunner {
   logits(batch: readonly (readonly number[])[]): Promise<number[][]>;
+  /** Each sequence's `cls_representation` row; undefined when the graph has no such output. */
+  representations(batch: readonly (readonly number[])[]): Promise<number[][] | undefined>;
   release(): Promise<void>;
 }
 
@@ -16,12 +18,26 @@ export interface GraphRunner {
 async function load(graph: Uint8Array | string, packed: boolean): Promise<GraphRunner> {
   const session = await ModelSession.load(graph, { intraOpThreads: 1 });
   assert.equal(session.kind, packed ? 'packed' : 'padded');
+  const run = (batch: readonly (readonly number[])[]) =>
+    session.run(
+      assembleBatch(
+        session.kind,
+        batch.map((ids) => ({ ids })),
+      ).batch,
+    );
+  const split = (data: Float32Array, rows: number) => {
+    const width = data.length / rows;
+    return Array.from({ length: rows }, (_, b) =>
+      Array.from(data.subarray(b * width, (b + 1) * width)),
+    );
+  };
   return {
     async logits(batch) {
-      const sequences = batch.map((ids) => ({ ids }));
-      const data = await session.run(assembleBatch(session.kind, sequences).batch);
-      const labels = data.length / batch.length;
-      return batch.map((_, b) => Array.from(data.subarray(b * labels, (b + 1) * labels)));
+      return split((await run(batch)).logits, batch.length);
+    },
+    async representations(batch) {
+      const { representation } = await run(batch);
+      return representation && split(representation, batch.length);
     },
     release: () => session.release(),
   };
