@@ -11,6 +11,7 @@ import {
 } from './http/client-errors.js';
 import { registerEarlyRefusal } from './http/early-refusal.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerInFlight } from './http/in-flight.js';
 import { registerLingeringClose } from './http/lingering-close.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
@@ -20,7 +21,9 @@ import { metricsRoute } from './http/routes/metrics.js';
 import { pageRoute } from './http/routes/page.js';
 import { predictRoute } from './http/routes/predict.js';
 import { readyRoute } from './http/routes/ready.js';
+import { registerRequestIdEcho, requestId } from './http/request-id.js';
 import { registerBrowserSecurity } from './http/security.js';
+import { registerTextLog } from './http/text-log.js';
 import { openInferenceRoutes } from './http/v2/routes.js';
 import type { Metrics } from './metrics.js';
 
@@ -60,14 +63,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = Fastify({
     ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: config.bodyLimitBytes,
-    // Two log lines per request cost more than a cached prediction; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Two log lines per request cost more than a cached prediction; errors are still logged,
+    // each with its request's id (the client's x-request-id when acceptable: request-id.ts).
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'requestId',
+    }),
+    genReqId: requestId,
     // Seen through a gateway (Istio, nginx), the client address is the forwarded one.
     trustProxy: true,
     return503OnClosing: false,
     // Requests Node or Fastify refuse before routing still answer in the documented shape.
-    clientErrorHandler,
-    frameworkErrors,
+    clientErrorHandler: clientErrorHandler(deps.metrics),
+    frameworkErrors: frameworkErrors(deps.metrics),
     // Slow and greedy clients: bounded time to send headers and the whole request, bounded
     // idle keep-alive, bounded connections (config.ts says why each default).
     requestTimeout: config.receiveTimeoutMs,
@@ -94,14 +102,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
   app.server.maxConnections = config.maxConnections;
-  answerUnknownExpectations(app.server);
+  answerUnknownExpectations(app.server, deps.metrics);
+  registerInFlight(app, deps.metrics);
+  registerRequestIdEcho(app);
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new AppError('bad_request', 'An HTTP/1.1 request must name its Host');
     }
   });
   registerBodyParsers(app, config.bodyLimitBytes);
-  registerErrorHandling(app, config.bodyLimitBytes);
+  registerErrorHandling(app, config.bodyLimitBytes, deps.metrics);
+  if (config.logTexts) registerTextLog(app);
   // Security headers and CORS on every answer; access control before any route is declared.
   await registerBrowserSecurity(app, config.corsOrigins);
   const access = await registerAccessControl(app, config, { rateLimitRedis: deps.rateLimitRedis });

@@ -45,6 +45,7 @@ const ENV_SCHEMA = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: whole(8000, 0, 65535),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  LOG_TEXTS: flag(false),
   MODEL_DIR: text(),
   MODEL_ID: text(),
   // One URL path segment: letters, digits, `.`, `_`, `-` (Triton's model names are folders).

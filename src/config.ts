@@ -35,6 +35,12 @@ export interface Config {
   readonly port: number;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
   readonly logLevel: LogLevel;
+  /**
+   * LOG_TEXTS=1: log each request's body (its texts) at info, on a line with the request's
+   * id. Off by default: nothing the service logs then holds a text, since texts are what
+   * users wrote and logs travel further than answers (http/text-log.ts).
+   */
+  readonly logTexts: boolean;
 
   /** MODEL_DIR: a model folder with Hugging Face's file names; replaces the bundled model. */
   readonly modelDir: string | undefined;
@@ -281,6 +287,7 @@ export function loadConfig(env: Env): Config {
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logTexts: e.LOG_TEXTS,
     modelDir: e.MODEL_DIR,
     modelId: e.MODEL_ID,
     modelName: e.MODEL_NAME ?? defaultModelName(e.MODEL_ID, e.MODEL_DIR),

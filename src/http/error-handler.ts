@@ -7,6 +7,7 @@ import {
   UnsupportedMediaTypeError,
   type ErrorCode,
 } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import type { ErrorItem } from './schemas.js';
 import type { PrecheckFailure } from './size-guard.js';
 import { isOpenInferencePath, openInferenceMessage } from './v2/protocol.js';
@@ -25,7 +26,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
  * its `{"error": "…"}`, where a request the server cannot read is 400 (the protocol's "bad
  * request"), not pydantic's 422; every other status is the catalogue's on both.
  */
-function send(reply: FastifyReply, status: number, detail: ErrorItem[] | string): FastifyReply {
+function answer(reply: FastifyReply, status: number, detail: ErrorItem[] | string): FastifyReply {
   if (isOpenInferencePath(reply.request.url)) {
     return reply
       .code(status === 422 ? ERROR_CATALOGUE.inference_request_invalid.status : status)
@@ -42,7 +43,22 @@ function send(reply: FastifyReply, status: number, detail: ErrorItem[] | string)
  * and a 4xx; only our own failures are 5xx, and only unknown ones are logged as errors, with
  * nothing of them in the answer.
  */
-export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  bodyLimit: number,
+  /** Where every error answer is counted by its type (sentiment_request_refusals_total). */
+  answers?: Pick<Metrics, 'answeredError'>,
+): void {
+  /** Answers, counted by the answer's type: its first item's, or the code a string stands for. */
+  const send = (
+    reply: FastifyReply,
+    status: number,
+    detail: ErrorItem[] | string,
+    type: string = typeof detail === 'string' ? 'other' : (detail[0]?.type ?? 'other'),
+  ): FastifyReply => {
+    answers?.answeredError(status, type);
+    return answer(reply, status, detail);
+  };
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation) {
       const { status, detail } = validationDetail(
@@ -86,7 +102,8 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
         ]);
       }
       // Starlette answers routing errors with a plain string detail.
-      if (error instanceof MethodNotAllowedError) return send(reply, error.status, error.message);
+      if (error instanceof MethodNotAllowedError)
+        return send(reply, error.status, error.message, error.code);
       // Refusals while draining are the plan, and a failed batch is logged once where it
       // failed (service.ts), not once per request in it.
       if (error.status >= 500 && error.code !== 'shutting_down' && error.code !== 'model_failed')
@@ -108,6 +125,11 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     const url = request.url.split('?')[0] ?? '/';
     const allow = METHODS.filter((method) => app.hasRoute({ url, method }));
     if (allow.length > 0) throw new MethodNotAllowedError(allow);
-    return send(reply, ERROR_CATALOGUE.not_found.status, ERROR_CATALOGUE.not_found.message);
+    return send(
+      reply,
+      ERROR_CATALOGUE.not_found.status,
+      ERROR_CATALOGUE.not_found.message,
+      'not_found',
+    );
   });
 }

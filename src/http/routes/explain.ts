@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { TextClassifier } from '../../engine/classifier.js';
 import { explainTexts } from '../../engine/explain.js';
+import { NO_STAGES, type StageTimes } from '../../engine/stage-times.js';
 import { explainRequestSchema, ExplainResponse, type ExplainRequest } from '../explain-schema.js';
 import { whenClientLeaves } from '../client-gone.js';
 import { MODEL_ROUTE_ERRORS } from '../schemas.js';
 import { sizeGuard } from '../size-guard.js';
+import { setTimingHeaders } from '../timing-headers.js';
 
 /**
  * Longest text /explain accepts when MAX_TEXT_CHARS sets none. Each variant copies its text,
@@ -58,12 +60,23 @@ export function explainRoute(app: FastifyInstance, deps: ExplainDeps): void {
     },
     async (request, reply) => {
       const texts = request.body.text;
+      // An explanation is one classify call (its texts and their variants): its stage times
+      // are the explanation's.
+      let stages: StageTimes = NO_STAGES;
+      const timed: TextClassifier = {
+        classify: async (...args) => {
+          const classification = await classifier.classify(...args);
+          stages = classification.stages;
+          return classification;
+        },
+      };
       const explanations = await explainTexts(
-        classifier,
+        timed,
         texts,
         { maxWords: limits.maxWords },
         whenClientLeaves(reply),
       );
+      setTimingHeaders(reply, stages);
       return {
         method: 'occlusion' as const,
         explanations: explanations.map(({ prediction, words, totalWords }) => ({

@@ -10,6 +10,7 @@ import {
 } from '../schemas.js';
 import { whenClientLeaves } from '../client-gone.js';
 import { sizeGuard } from '../size-guard.js';
+import { setTimingHeaders } from '../timing-headers.js';
 
 /** What the predict route needs from the layers below. */
 export interface PredictDeps {
@@ -38,8 +39,12 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
     async (request, reply) => {
       const texts = request.body.text;
       metrics.texts.inc(texts.length);
-      const { predictions, cacheHits } = await classifier.classify(texts, whenClientLeaves(reply));
+      const { predictions, cacheHits, stages } = await classifier.classify(
+        texts,
+        whenClientLeaves(reply),
+      );
       if (deps.cacheHitsHeader) reply.header('x-cache-hits', String(cacheHits));
+      setTimingHeaders(reply, stages);
       return { predictions };
     },
   );

@@ -4,6 +4,7 @@ import { whenClientLeaves } from '../client-gone.js';
 import { ModelNotFoundError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { RequestLimits } from '../schemas.js';
+import { setTimingHeaders } from '../timing-headers.js';
 import { parseInferRequest } from './infer-request.js';
 import {
   INPUT_NAME,
@@ -176,11 +177,12 @@ export function openInferenceRoutes(app: FastifyInstance, deps: OpenInferenceDep
         checkModel(request.params);
         const { id, texts, outputs } = parseInferRequest(request.body, deps.limits);
         metrics.texts.inc(texts.length);
-        const { predictions, cacheHits } = await classifier.classify(
+        const { predictions, cacheHits, stages } = await classifier.classify(
           texts,
           whenClientLeaves(reply),
         );
         if (deps.cacheHitsHeader) reply.header('x-cache-hits', String(cacheHits));
+        setTimingHeaders(reply, stages);
         const tensors = {
           // FP32: each probability as the float32 the tensor type holds.
           [PROBABILITIES_OUTPUT]: {
