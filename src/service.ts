@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, type Lifecycle } from './app.js';
+import type { TieredCache } from './cache/cache.js';
 import { openResultCache } from './cache/open-cache.js';
 import { closeRedisClient, openRedisClient } from './cache/redis.js';
 import type { Config } from './config.js';
@@ -41,17 +42,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
   const loadSeconds = (performance.now() - loading) / 1000;
   const metrics = new Metrics();
-  // Truncation length is preprocessing that changes scores: part of every shared cache key.
-  const cache = openResultCache(
-    config,
-    `${model.fingerprint}:max${tokenizer.maxLength}`,
-    model.config.labels.length,
-    metrics,
-    (state, detail) =>
-      state === 'up'
-        ? log.info(`redis cache up: ${detail}`)
-        : log.warn(`redis cache down (serving without it): ${detail}`),
-  );
+  let cache: TieredCache | undefined;
   // The rate limit counts in the shared Redis, on a connection of its own: the cache's is
   // behind its circuit breaker and its key scheme. A Redis that is down lets requests through.
   const limiterRedis =
@@ -84,7 +75,27 @@ export async function startService(config: Config, log: Logger): Promise<Service
       },
     };
     const warming = performance.now();
-    engine = await startEngine(config, { model, tokenizer, cache, observer });
+    engine = await startEngine(config, {
+      model,
+      tokenizer,
+      observer,
+      // Once the graph is known: what a cache entry holds.
+      attach: () => {
+        // Truncation length is preprocessing that changes scores, and the feature layout what
+        // an entry holds: both are part of every shared cache key.
+        cache = openResultCache(
+          config,
+          `${model.fingerprint}:max${tokenizer.maxLength}:no-features`,
+          { classes: model.config.labels.length, features: 0 },
+          metrics,
+          (state, detail) =>
+            state === 'up'
+              ? log.info(`redis cache up: ${detail}`)
+              : log.warn(`redis cache down (serving without it): ${detail}`),
+        );
+        return { cache };
+      },
+    });
     metrics.startUp(loadSeconds, (performance.now() - warming) / 1000);
     metrics.modelInfo({
       source: model.source,
@@ -105,6 +116,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     await app.ready();
     let closing: Promise<{ graceExpired: boolean }> | undefined;
     const running = engine;
+    const runningCache = cache as TieredCache;
     return {
       config,
       model,
@@ -134,14 +146,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
             await drained;
           }
           await running.close();
-          await cache.close();
+          await runningCache.close();
           if (limiterRedis) await closeRedisClient(limiterRedis);
           return { graceExpired };
         })()),
     };
   } catch (error) {
     await engine?.close();
-    await cache.close();
+    await cache?.close();
     if (limiterRedis) await closeRedisClient(limiterRedis);
     throw error;
   }

@@ -16,28 +16,35 @@ export interface CacheObserver {
 
 export type CacheTier = 'memory' | 'redis';
 
+/**
+ * What the cache holds for one text: its scores and its feature vector (the monitor's view
+ * of it, src/monitoring/types.ts `FeatureVector`), so a hit is observed by replaying the
+ * vector, without tokenizing or running anything again. `features` is empty when the monitor
+ * is off; its length is fixed for one cache (EntryShape).
+ */
+export interface CacheEntry {
+  readonly scores: Scores;
+  readonly features: readonly number[];
+}
+
+/** What every entry of one cache holds: `classes` scores and `features` feature values. */
+export interface EntryShape {
+  readonly classes: number;
+  readonly features: number;
+}
+
 /** One tier of the result cache. Lookups never throw: a failing tier reports misses. */
 export interface CacheTierStore {
   readonly tier: CacheTier;
   /** One lookup for all keys (one round trip for Redis); undefined where absent. */
-  getMany(keys: readonly string[]): Promise<(Scores | undefined)[]>;
+  getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]>;
   /** Stores results; callers do not wait for it, so it must not reject. */
-  setMany(entries: readonly (readonly [string, Scores])[]): Promise<void>;
+  setMany(entries: readonly (readonly [string, CacheEntry])[]): Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * A stored value checked before it is served: a JSON array of `classes` probabilities, each
- * in [0, 1], summing to 1. Anything else (another version's format, a foreign writer, a
- * corrupted entry) is undefined, a miss: never a 500 and never a wrong answer.
- */
-export function parseScores(raw: string, classes: number): Scores | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
+/** `value` as `classes` probabilities, each in [0, 1], summing to 1; else undefined. */
+function checkScores(value: unknown, classes: number): Scores | undefined {
   if (!Array.isArray(value) || value.length !== classes) return undefined;
   let sum = 0;
   for (const p of value) {
@@ -45,6 +52,34 @@ export function parseScores(raw: string, classes: number): Scores | undefined {
     sum += p;
   }
   return Math.abs(sum - 1) <= 1e-6 ? (value as Scores) : undefined;
+}
+
+/** A stored entry as Redis holds it: JSON `[scores, features]` (compact; doubles exact). */
+export function serializeEntry(entry: CacheEntry): string {
+  return JSON.stringify([entry.scores, entry.features]);
+}
+
+/**
+ * A stored value checked before it is served: JSON `[scores, features]`, the scores
+ * `shape.classes` probabilities, each in [0, 1], summing to 1, and the features
+ * `shape.features` finite numbers. Anything else (another version's format, such as the bare
+ * score list entries held before the monitor, a foreign writer, a corrupted entry) is
+ * undefined, a miss: never a 500, never a wrong answer, never a wrong observation.
+ */
+export function parseEntry(raw: string, shape: EntryShape): CacheEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length !== 2) return undefined;
+  const scores = checkScores(value[0], shape.classes);
+  const features: unknown = value[1];
+  if (scores === undefined || !Array.isArray(features) || features.length !== shape.features)
+    return undefined;
+  for (const x of features) if (typeof x !== 'number' || !Number.isFinite(x)) return undefined;
+  return { scores, features: features as number[] };
 }
 
 /**
@@ -62,10 +97,10 @@ export function cacheKey(modelFingerprint: string, text: string): string {
 
 /** What the classifier reads results from and writes them to, whatever the tiers behind it. */
 export interface ResultCache {
-  /** Scores for each text, or undefined where the cache has none. Never rejects. */
-  getMany(texts: readonly string[]): Promise<(Scores | undefined)[]>;
+  /** The entry of each text, or undefined where the cache has none. Never rejects. */
+  getMany(texts: readonly string[]): Promise<(CacheEntry | undefined)[]>;
   /** Stores fresh results in the background; never awaited by a response. */
-  setMany(entries: readonly (readonly [string, Scores])[]): void;
+  setMany(entries: readonly (readonly [string, CacheEntry])[]): void;
   close(): Promise<void>;
 }
 
@@ -87,14 +122,14 @@ function memoryKey(text: string): string {
  * copied into memory. Callers speak in texts. The memory tier belongs to one model for the
  * life of the process, so it is keyed by the text itself (no hashing on the hot path), but
  * for texts longer than MEMORY_KEY_MAX_CHARS, whose key would cost more memory than their
- * scores (a 4 MB text would fill an eighth of the default tier): those are keyed by their
+ * entry (a 4 MB text would fill an eighth of the default tier): those are keyed by their
  * hash. Redis is shared across replicas and model versions, so its key is
  * `cacheKey(fingerprint, text)`.
  * Writes go to both tiers and are never awaited by a response.
  */
 export class TieredCache implements ResultCache {
   /** Redis writes waiting for the end of this turn of the event loop. */
-  private redisWrites: (readonly [string, Scores])[] = [];
+  private redisWrites: (readonly [string, CacheEntry])[] = [];
 
   constructor(
     private readonly memory: CacheTierStore | undefined,
@@ -103,26 +138,26 @@ export class TieredCache implements ResultCache {
     private readonly fingerprint: string,
   ) {}
 
-  /** Scores for each text, or undefined where neither tier has it. */
-  async getMany(texts: readonly string[]): Promise<(Scores | undefined)[]> {
-    const found: (Scores | undefined)[] = this.memory
+  /** The entry of each text, or undefined where neither tier has it. */
+  async getMany(texts: readonly string[]): Promise<(CacheEntry | undefined)[]> {
+    const found: (CacheEntry | undefined)[] = this.memory
       ? await this.memory.getMany(texts.map(memoryKey))
-      : new Array<Scores | undefined>(texts.length).fill(undefined);
+      : new Array<CacheEntry | undefined>(texts.length).fill(undefined);
     if (!this.redis) return found;
     const missing: number[] = [];
-    found.forEach((scores, index) => {
-      if (scores === undefined) missing.push(index);
+    found.forEach((entry, index) => {
+      if (entry === undefined) missing.push(index);
     });
     if (missing.length === 0) return found;
     const values = await this.redis.getMany(
       missing.map((index) => cacheKey(this.fingerprint, texts[index] as string)),
     );
-    const promote: [string, Scores][] = [];
-    values.forEach((scores, j) => {
-      if (scores === undefined) return;
+    const promote: [string, CacheEntry][] = [];
+    values.forEach((entry, j) => {
+      if (entry === undefined) return;
       const index = missing[j] as number;
-      found[index] = scores;
-      promote.push([memoryKey(texts[index] as string), scores]);
+      found[index] = entry;
+      promote.push([memoryKey(texts[index] as string), entry]);
     });
     if (promote.length > 0 && this.memory) void this.memory.setMany(promote);
     return found;
@@ -133,15 +168,15 @@ export class TieredCache implements ResultCache {
    * batches finish; Redis gets them as one pipeline per turn of the event loop, not one
    * round trip per text.
    */
-  setMany(entries: readonly (readonly [string, Scores])[]): void {
+  setMany(entries: readonly (readonly [string, CacheEntry])[]): void {
     if (entries.length === 0) return;
     if (this.memory) {
-      void this.memory.setMany(entries.map(([text, scores]) => [memoryKey(text), scores] as const));
+      void this.memory.setMany(entries.map(([text, entry]) => [memoryKey(text), entry] as const));
     }
     if (!this.redis) return;
     if (this.redisWrites.length === 0) setImmediate(() => void this.flushRedis());
-    for (const [text, scores] of entries) {
-      this.redisWrites.push([cacheKey(this.fingerprint, text), scores]);
+    for (const [text, entry] of entries) {
+      this.redisWrites.push([cacheKey(this.fingerprint, text), entry]);
     }
   }
 

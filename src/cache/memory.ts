@@ -1,29 +1,32 @@
 import { LRUCache } from 'lru-cache';
-import type { CacheObserver, CacheTierStore, Scores } from './cache.js';
+import type { CacheEntry, CacheObserver, CacheTierStore } from './cache.js';
 
-/** Rough bytes one entry holds: key string, array of doubles, and the LRU's own bookkeeping. */
-function entryBytes(key: string, scores: Scores): number {
-  return key.length * 2 + scores.length * 8 + 96;
+/**
+ * Rough bytes one entry holds: key string, the entry object and its two arrays of doubles,
+ * and the LRU's own bookkeeping.
+ */
+function entryBytes(key: string, entry: CacheEntry): number {
+  return key.length * 2 + (entry.scores.length + entry.features.length) * 8 + 160;
 }
 
 /** The in-process tier: an LRU bounded in bytes (CACHE_MEMORY_BYTES), TTL as Redis's. */
 export class MemoryCache implements CacheTierStore {
   readonly tier = 'memory' as const;
-  private readonly lru: LRUCache<string, Scores>;
+  private readonly lru: LRUCache<string, CacheEntry>;
 
   constructor(
     maxBytes: number,
     ttlSeconds: number,
     private readonly observer?: CacheObserver,
   ) {
-    this.lru = new LRUCache<string, Scores>({
+    this.lru = new LRUCache<string, CacheEntry>({
       maxSize: maxBytes,
-      sizeCalculation: (scores, key) => entryBytes(key, scores),
+      sizeCalculation: (entry, key) => entryBytes(key, entry),
       ...(ttlSeconds > 0 ? { ttl: ttlSeconds * 1000, ttlAutopurge: false } : {}),
     });
   }
 
-  async getMany(keys: readonly string[]): Promise<(Scores | undefined)[]> {
+  async getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
     const values = keys.map((key) => this.lru.get(key));
     const hits = values.filter((value) => value !== undefined).length;
     this.observer?.hits('memory', hits);
@@ -31,8 +34,8 @@ export class MemoryCache implements CacheTierStore {
     return values;
   }
 
-  async setMany(entries: readonly (readonly [string, Scores])[]): Promise<void> {
-    for (const [key, scores] of entries) this.lru.set(key, scores);
+  async setMany(entries: readonly (readonly [string, CacheEntry])[]): Promise<void> {
+    for (const [key, entry] of entries) this.lru.set(key, entry);
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,13 @@
 import type { Config } from '../config.js';
-import { TieredCache, type CacheObserver } from './cache.js';
+import { TieredCache, type CacheObserver, type EntryShape } from './cache.js';
 import { MemoryCache } from './memory.js';
 import { RedisCache, type StateLogger } from './redis.js';
 
 /**
  * The result cache a Config asks for: the in-process LRU (unless CACHE_MEMORY_BYTES=0) and
  * Redis when REDIS_URL is set. `scope` identifies the model and its preprocessing in every
- * shared key, so replicas serving another model or revision never read these entries;
- * `classes` is how many scores an entry holds.
+ * shared key, so replicas serving another model or revision, or watching other features,
+ * never read these entries; `shape` is how many scores and feature values an entry holds.
  */
 export function openResultCache(
   config: Pick<
@@ -20,7 +20,7 @@ export function openResultCache(
     | 'redisCircuitResetMs'
   >,
   scope: string,
-  classes: number,
+  shape: EntryShape,
   observer: CacheObserver,
   logRedisState: StateLogger,
 ): TieredCache {
@@ -35,7 +35,7 @@ export function openResultCache(
           ttlSeconds: config.cacheTtlSeconds,
           commandTimeoutMs: config.redisTimeoutMs,
           keyPrefix: config.redisKeyPrefix,
-          classes,
+          shape,
           circuitResetMs: config.redisCircuitResetMs,
         },
         logRedisState,

@@ -1,6 +1,13 @@
 import { Redis } from 'ioredis';
 import CircuitBreaker from 'opossum';
-import { parseScores, type CacheObserver, type CacheTierStore, type Scores } from './cache.js';
+import {
+  parseEntry,
+  serializeEntry,
+  type CacheEntry,
+  type CacheObserver,
+  type CacheTierStore,
+  type EntryShape,
+} from './cache.js';
 
 /** What the Redis tier needs: where, how long results live, and how long a command may take. */
 export interface RedisCacheOptions {
@@ -10,8 +17,8 @@ export interface RedisCacheOptions {
   /** A slower Redis counts as a miss rather than holding up the response. */
   readonly commandTimeoutMs: number;
   readonly keyPrefix: string;
-  /** Scores per entry (the model's class count): a stored value of another length is refused. */
-  readonly classes: number;
+  /** What an entry holds (class count, feature count): a stored value of another shape is refused. */
+  readonly shape: EntryShape;
   /** How long the circuit stays open before one command probes Redis again. */
   readonly circuitResetMs: number;
 }
@@ -99,16 +106,16 @@ export class RedisCache implements CacheTierStore {
     this.client.on('close', () => this.transition('down', 'connection closed'));
   }
 
-  async getMany(keys: readonly string[]): Promise<(Scores | undefined)[]> {
+  async getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
     if (keys.length === 0) return [];
     try {
       const raw = (await this.breaker.fire(() => this.client.mget(...keys))) as (string | null)[];
       let rejected = 0;
       const values = raw.map((value) => {
         if (value === null) return undefined;
-        const scores = parseScores(value, this.options.classes);
-        if (scores === undefined) rejected++;
-        return scores;
+        const entry = parseEntry(value, this.options.shape);
+        if (entry === undefined) rejected++;
+        return entry;
       });
       const hits = values.filter((value) => value !== undefined).length;
       if (rejected > 0) this.observer?.rejected('redis', rejected);
@@ -123,14 +130,14 @@ export class RedisCache implements CacheTierStore {
     }
   }
 
-  async setMany(entries: readonly (readonly [string, Scores])[]): Promise<void> {
+  async setMany(entries: readonly (readonly [string, CacheEntry])[]): Promise<void> {
     if (entries.length === 0 || this.state !== 'up' || this.breaker.opened) return;
     const pipeline = this.client.pipeline();
-    for (const [key, scores] of entries) {
+    for (const [key, entry] of entries) {
       // JSON keeps every double exactly, so a hit returns byte for byte what the miss did.
-      if (this.options.ttlSeconds > 0)
-        pipeline.set(key, JSON.stringify(scores), 'EX', this.options.ttlSeconds);
-      else pipeline.set(key, JSON.stringify(scores));
+      const value = serializeEntry(entry);
+      if (this.options.ttlSeconds > 0) pipeline.set(key, value, 'EX', this.options.ttlSeconds);
+      else pipeline.set(key, value);
     }
     try {
       await this.breaker.fire(async () => {

@@ -1,7 +1,8 @@
 import { RequestAbortedError, RequestTimeoutError, type AppError } from '../errors.js';
-import type { ResultCache, Scores } from '../cache/cache.js';
+import type { CacheEntry, ResultCache } from '../cache/cache.js';
 import type { InferenceRow } from '../model/token-batch.js';
 import type { Batcher } from './batcher.js';
+import type { FeatureVectors, TrafficObserver } from './feature-vectors.js';
 import { softmax } from './softmax.js';
 import {
   NO_STAGES,
@@ -29,9 +30,23 @@ export interface Classification {
   readonly stages: StageTimes;
 }
 
+/** How one call is treated beyond its texts. */
+export interface ClassifyOptions {
+  /**
+   * Whether the texts are traffic the monitor watches (default true). False for texts the
+   * service makes up or is shown for another purpose: /explain's variants, /feedback's
+   * labelled texts (their predictions were observed when they were sent).
+   */
+  readonly observe?: boolean;
+}
+
 /** What the HTTP layer and the CLI call: texts in, labelled predictions out. */
 export interface TextClassifier {
-  classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification>;
+  classify(
+    texts: readonly string[],
+    onAbandon?: OnAbandon,
+    options?: ClassifyOptions,
+  ): Promise<Classification>;
   /**
    * The refusal a request would get now whatever its texts (the queue is shedding or
    * draining), so the HTTP layer can answer before it reads the body; undefined: send it.
@@ -47,9 +62,19 @@ export interface ClassifierObserver {
   tokenized(texts: number, ms: number): void;
 }
 
+/**
+ * The monitor's part in the classifier (the monitor on): how a computed text becomes its
+ * feature vector, and who is told of each request's texts.
+ */
+export interface ClassifierMonitoring {
+  readonly features: FeatureVectors;
+  readonly observer: TrafficObserver;
+}
+
 /** A text being computed, shared by every request that asks for it meanwhile. */
 interface InFlight {
-  readonly result: Promise<Scores>;
+  /** Its scores and feature vector, as the cache stores them (a join observes them too). */
+  readonly result: Promise<CacheEntry>;
   waiters: number;
   readonly controller: AbortController;
   /** When its stages ran, for the timing of every request that waits for it. */
@@ -78,18 +103,29 @@ export class Classifier implements TextClassifier {
     private readonly labels: readonly string[],
     private readonly timeoutMs: number,
     private readonly observer?: ClassifierObserver,
+    /** Undefined with MONITOR=0: no feature is computed, nothing observed. */
+    private readonly monitoring?: ClassifierMonitoring,
   ) {}
 
   refusal(): AppError | undefined {
     return this.batcher.refusal();
   }
 
-  async classify(texts: readonly string[], onAbandon?: OnAbandon): Promise<Classification> {
+  async classify(
+    texts: readonly string[],
+    onAbandon?: OnAbandon,
+    options?: ClassifyOptions,
+  ): Promise<Classification> {
     if (texts.length === 0) return { predictions: [], cacheHits: 0, stages: NO_STAGES };
     const cached = await this.cache.getMany(texts);
     let cacheHits = 0;
-    for (const scores of cached) if (scores !== undefined) cacheHits++;
-    if (cacheHits === texts.length) return this.labelled(cached as Scores[], cacheHits);
+    for (const entry of cached) if (entry !== undefined) cacheHits++;
+    const observer = options?.observe === false ? undefined : this.monitoring?.observer;
+    if (cacheHits === texts.length) {
+      // A hit replays the vector stored with its scores: nothing is tokenized or run again.
+      observer?.observe(cached.map((entry) => (entry as CacheEntry).features));
+      return this.labelled(cached as CacheEntry[], cacheHits);
+    }
 
     // One computation per distinct missing text: a text repeated in a body, or already being
     // computed for another request, runs once. Queue the new ones first: if the queue is
@@ -129,14 +165,16 @@ export class Classifier implements TextClassifier {
     }, this.timeoutMs);
     onAbandon?.(() => giveUp());
     try {
-      const scores = await Promise.race([
+      const entries = await Promise.race([
         Promise.all(
           texts.map((text, index) => cached[index] ?? (joined.get(text) as InFlight).result),
         ),
         abandoned,
       ]);
+      // Only a request answered is observed: texts refused, failed or abandoned are not.
+      observer?.observe(entries.map((entry) => entry.features));
       const waited = [...joined.values()].map((entry) => entry.stages);
-      return this.labelled(scores, cacheHits, requestStages(waited, joinedAt));
+      return this.labelled(entries, cacheHits, requestStages(waited, joinedAt));
     } finally {
       settled = true;
       clearTimeout(timer);
@@ -154,14 +192,14 @@ export class Classifier implements TextClassifier {
   }
 
   private labelled(
-    scores: readonly Scores[],
+    entries: readonly CacheEntry[],
     cacheHits: number,
     stages: StageTimes = NO_STAGES,
   ): Classification {
     const { labels } = this;
     return {
-      predictions: scores.map((row) =>
-        labels.map((label, id) => ({ label, score: row[id] as number })),
+      predictions: entries.map(({ scores }) =>
+        labels.map((label, id) => ({ label, score: scores[id] as number })),
       ),
       cacheHits,
       stages,
@@ -188,14 +226,23 @@ export class Classifier implements TextClassifier {
     const controllers = keys.map(() => new AbortController());
     const stages = keys.map(() => pendingStages());
     const tokenizing = performance.now();
-    const queued = this.tokenizer.encodeAll(keys).then(
-      (sequences) => {
+    const features = this.monitoring?.features;
+    // With the monitor on, tokenizing also measures what the input descriptors need.
+    const encoded = features
+      ? this.tokenizer.encodeAllMeasured(keys).then((measured) => ({
+          sequences: measured.map((m) => m.ids),
+          ofText: measured.map((m, index) => features.ofText(keys[index] as string, m)),
+        }))
+      : this.tokenizer.encodeAll(keys).then((sequences) => ({ sequences, ofText: undefined }));
+    const queued = encoded.then(
+      ({ sequences, ofText }) => {
         this.tokenized(stages, performance.now() - tokenizing);
-        return room.submit(
+        const rows = room.submit(
           sequences,
           controllers.map((controller) => controller.signal),
           stages,
         );
+        return { rows, ofText };
       },
       (error: unknown) => {
         room.release();
@@ -204,9 +251,16 @@ export class Classifier implements TextClassifier {
     );
     this.observer?.computed(fresh.size);
     keys.forEach((key, index) => {
-      const result = queued
-        .then((rows) => rows[index] as Promise<InferenceRow>)
-        .then((row) => softmax(row.logits));
+      const result = queued.then(({ rows, ofText }) =>
+        (rows[index] as Promise<InferenceRow>).then((row): CacheEntry => {
+          const scores = softmax(row.logits);
+          const part = ofText?.[index];
+          return {
+            scores,
+            features: features && part ? features.complete(part, scores, row.representation) : [],
+          };
+        }),
+      );
       const entry: InFlight = {
         result,
         waiters: 0,
@@ -223,7 +277,7 @@ export class Classifier implements TextClassifier {
       this.inFlight.set(key, entry);
       result
         .then(
-          (scores) => this.cache.setMany([[key, scores]]),
+          (computed) => this.cache.setMany([[key, computed]]),
           () => undefined,
         )
         .finally(() => {

@@ -81,7 +81,10 @@ export async function explainTexts(
     return { text, all, words: all.slice(0, limits.maxWords) };
   });
   const variants = perText.flatMap(({ text, words }) => words.map((w) => withoutWord(text, w)));
-  const { predictions } = await classifier.classify([...texts, ...variants], onAbandon);
+  // Variants are texts nobody sent: the monitor does not watch them (nor the request).
+  const { predictions } = await classifier.classify([...texts, ...variants], onAbandon, {
+    observe: false,
+  });
   let next = texts.length;
   return perText.map(({ all, words }, index) => {
     const prediction = predictions[index] as readonly LabelScore[];

@@ -129,7 +129,17 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
     assert.equal(first.statusCode, 200);
     let keys: string[] = [];
     await until(async () => (keys = await client.keys('sentiment:v1:*')).length > 0, 'the write');
-    const bad = ['null', '"a string"', '[0.5]', '[1e308, -5]', 'not json', '[0.5, 0.6]', '{}'];
+    const bad = [
+      'null',
+      '"a string"',
+      '[0.5]',
+      '[1e308, -5]',
+      'not json',
+      '[0.5, 0.6]',
+      '{}',
+      '[0.5, 0.5]', // the format before the monitor: the scores alone
+      '[[0.5, 0.5], [1, 2]]', // another feature layout
+    ];
     for (const [i, value] of bad.entries()) {
       await Promise.all(keys.map((key) => client.set(key, value)));
       const res = await predict(t, text);
@@ -143,7 +153,7 @@ describe('the Redis tier against a real redis-server', { skip: skipWithoutRedis(
       );
       // The recomputed value is written back in the background: let it land before the next.
       await until(
-        async () => (await client.get(keys[0] as string))?.startsWith('[0.') ?? false,
+        async () => (await client.get(keys[0] as string))?.startsWith('[[0.') ?? false,
         'the good value written back',
       );
     }
