@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../../src/config.js';
 import { Metrics } from '../../src/metrics.js';
 import { startService, type Service } from '../../src/service.js';
@@ -357,4 +359,23 @@ describe('metrics: refusals by type, requests in flight, start-up times', () => 
       /^sentiment_model_info\{source="[^"]+",revision="[^"]+",dtype="fp32",graph="[^"]+",runtime="[^"]+"\} 1$/m,
     );
   });
+});
+
+test("README's metrics table lists every metric of src/metrics.ts", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('### Metrics'), readme.indexOf('## Explanations'));
+  const documented = new Set([...table.matchAll(/`(sentiment_[a-z0-9_]+)`/g)].map((m) => m[1]));
+  const defaults = new Registry();
+  collectDefaultMetrics({ register: defaults, prefix: 'sentiment_' });
+  const nodeDefaults = new Set(defaults.getMetricsAsArray().map((metric) => metric.name));
+  const own = new Metrics().registry
+    .getMetricsAsArray()
+    .map((metric) => metric.name)
+    .filter((name) => !nodeDefaults.has(name));
+  assert.ok(own.length > 20, "the service's own metrics were found");
+  assert.deepEqual(
+    own.filter((name) => !documented.has(name)),
+    [],
+    'each has a row in README.md, "### Metrics"',
+  );
 });
