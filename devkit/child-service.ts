@@ -29,12 +29,20 @@ export async function freePort(): Promise<number> {
  * process with `env` on top of ours. The one spawner of this repository's dev code: the
  * service for tests and benchmarks alike, and the bench's no-op server.
  */
-export function spawnScript(script: string, env: Record<string, string>): ScriptProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, script)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnScript(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): ScriptProcess {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', resolve(REPO_ROOT, script)],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -107,6 +115,8 @@ export interface ChildServerOptions {
   readonly startMs?: number;
   /** From SIGTERM until the exit, before SIGKILL. */
   readonly stopMs?: number;
+  /** Node's own flags for the child (e.g. `--inspect=127.0.0.1:0`, devkit/inspector-heap.ts). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -121,12 +131,11 @@ export async function startChildServer(
 ): Promise<ChildServer> {
   const { startMs = 180_000, stopMs = 30_000 } = options;
   const port = await freePort();
-  const child = spawnScript(script, {
-    LOG_LEVEL: 'warn',
-    ...env,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-  });
+  const child = spawnScript(
+    script,
+    { LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
+    options.nodeArgs,
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -41,6 +41,8 @@ export interface SoakOptions {
   readonly warmupTexts?: number;
   /** Longest wait for one answer; a slower one fails the soak. */
   readonly timeoutMs?: number;
+  /** The stream's first text number (a second soak on the same service sends new texts). */
+  readonly firstText?: number;
 }
 
 export interface SoakResult {
@@ -92,7 +94,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let warmupSeconds = 0;
   const samples: MemorySample[] = [];
   const firstErrors: string[] = [];
-  let next = 0;
+  const firstText = options.firstText ?? 0;
+  let next = firstText;
   let requests = 0;
   let texts = 0;
   let errors = 0;
@@ -105,7 +108,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const client = async (): Promise<void> => {
     while (Date.now() < end) {
       if (options.textsPerSecond !== undefined) {
-        const due = started + (next / options.textsPerSecond) * 1000;
+        const due = started + ((next - firstText) / options.textsPerSecond) * 1000;
         if (due > Date.now()) await delay(due - Date.now());
         if (Date.now() >= end) break;
       }
