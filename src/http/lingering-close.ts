@@ -53,7 +53,8 @@ function linger(req: IncomingMessage, socket: Socket, limits: LingeringLimits): 
     socket.destroy();
   };
   const timer = setTimeout(cut, limits.timeMs).unref();
-  socket.once('close', () => clearTimeout(timer));
+  const stopTimer = (): void => clearTimeout(timer);
+  socket.once('close', stopTimer);
   // Once the answer is written, close: the client has read nothing it could lose.
   const close = (): void => {
     if (socket.writableFinished) socket.destroy();
@@ -66,6 +67,9 @@ function linger(req: IncomingMessage, socket: Socket, limits: LingeringLimits): 
   });
   req.once('end', () => {
     clearTimeout(timer);
+    // A keep-alive connection serves its next request: a listener left per refusal would
+    // pile up on a client refused again and again (429s under load).
+    socket.off('close', stopTimer);
     if (closing) close();
   });
   req.resume();
