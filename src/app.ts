@@ -115,7 +115,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   if (config.logTexts) registerTextLog(app);
   // Security headers and CORS on every answer; access control before any route is declared.
   await registerBrowserSecurity(app, config.corsOrigins);
-  const access = await registerAccessControl(app, config, { rateLimitRedis: deps.rateLimitRedis });
+  const access = await registerAccessControl(app, config, {
+    rateLimitRedis: deps.rateLimitRedis,
+    metrics: deps.metrics,
+  });
   // Under overload, work is refused before its body is read (after the access checks); an
   // answer sent before a body has all arrived still reaches the client (lingering close).
   registerEarlyRefusal(app, () => deps.classifier.refusal?.(), deps.metrics);

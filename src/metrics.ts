@@ -121,6 +121,19 @@ export class Metrics implements BatcherObserver, ClassifierObserver, CacheObserv
     labelNames: ['tier'] as const,
     registers: [this.registry],
   });
+  /** The rate limiter's Redis (http/rate-limit-store.ts): 1 while it is skipped, else 0. */
+  readonly rateLimitCircuitOpen = new Gauge({
+    name: `${PREFIX}rate_limit_circuit_open`,
+    help: "1 while the rate limiter's Redis is skipped (circuit open; each replica counts alone), else 0",
+    registers: [this.registry],
+  });
+  /** Rate-limited requests by where they were counted: redis (shared) or local (this replica). */
+  readonly rateLimitCounted = new Counter({
+    name: `${PREFIX}rate_limit_counted_total`,
+    help: 'Requests counted by the rate limiter, by store: redis (all replicas) or local (Redis failed or skipped)',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
   private readonly coalescedTexts = new Counter({
     name: `${PREFIX}coalesced_texts_total`,
     help: 'Texts answered by joining an identical text already being computed',

@@ -1,5 +1,6 @@
 import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import { ApiKeyRing } from './auth.js';
 import { crossOriginGuard } from './cross-origin.js';
 import { registerRateLimit, type RateLimitRedis } from './rate-limit.js';
@@ -53,6 +54,8 @@ export const SECURITY_SCHEMES = {
 /** What access control needs beyond the Config: the limiter's Redis, when there is one. */
 export interface AccessDeps {
   readonly rateLimitRedis?: RateLimitRedis | undefined;
+  /** Where the limiter's Redis circuit and counts are recorded. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -66,7 +69,12 @@ export async function registerAccessControl(
   app: FastifyInstance,
   config: Pick<
     Config,
-    'apiKeys' | 'metricsRequireKey' | 'docsRequireKey' | 'rateLimitPerMinute' | 'corsOrigins'
+    | 'apiKeys'
+    | 'metricsRequireKey'
+    | 'docsRequireKey'
+    | 'rateLimitPerMinute'
+    | 'corsOrigins'
+    | 'redisCircuitResetMs'
   >,
   deps: AccessDeps = {},
 ): Promise<{ securitySchemes?: typeof SECURITY_SCHEMES }> {
@@ -79,6 +87,16 @@ export async function registerAccessControl(
       ? await registerRateLimit(app, {
           perMinute: config.rateLimitPerMinute,
           redis: deps.rateLimitRedis,
+          circuitResetMs: config.redisCircuitResetMs,
+          observer: {
+            // Once per change of state, so a flapping Redis cannot flood the log.
+            circuit: (open, detail) => {
+              deps.metrics?.rateLimitCircuitOpen.set(open ? 1 : 0);
+              if (open) app.log.warn(`redis rate limit ${detail}`);
+              else app.log.info(`redis rate limit ${detail}`);
+            },
+            counted: (store) => deps.metrics?.rateLimitCounted.inc({ store }),
+          },
         })
       : undefined;
   const guard = crossOriginGuard(config.corsOrigins);

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startService } from '../../src/service.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 import { build, counter, until, type TestApp } from '../helper.js';
 
@@ -84,7 +88,7 @@ describe('rate limits shared through a real redis-server', { skip: skipWithoutRe
   });
   after(() => redis.stop());
 
-  test('two app instances count one budget per client; Redis killed: requests pass, unlimited', async (t) => {
+  test('two app instances count one budget per client; Redis killed: requests pass, each replica counting alone', async (t) => {
     const env = { RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rl-test:' };
     const a = await build(t, env);
     const b = await build(t, env);
@@ -103,9 +107,126 @@ describe('rate limits shared through a real redis-server', { skip: skipWithoutRe
     assert.equal((await predict(b, { 'x-forwarded-for': '203.0.113.51' })).statusCode, 200);
 
     await redis.kill();
-    for (const app of [a, b, a, b, a]) {
-      const res = await predict(app, client);
+    // Each replica now counts alone (rate-limit-store.ts): no request fails for Redis, and
+    // a fresh client gets its budget once per replica.
+    for (const app of [a, b, a, b]) {
+      const res = await predict(app, { 'x-forwarded-for': '203.0.113.52' });
       assert.equal(res.statusCode, 200, 'a Redis that is down never fails a request');
     }
   });
 });
+
+describe(
+  'the limiter behind a circuit breaker, over real sockets',
+  { skip: skipWithoutRedis() },
+  () => {
+    let redis: RedisServer;
+    before(async () => {
+      redis = await RedisServer.start();
+    });
+    after(() => redis.stop());
+
+    /** A service listening on 127.0.0.1, its log lines kept; closed when the test ends. */
+    async function listening(ctx: TestContext, env: Record<string, string>) {
+      const lines: string[] = [];
+      const config = loadConfig({ INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', ...env });
+      const service = await startService(
+        config,
+        pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+      );
+      ctx.after(() => service.close());
+      await service.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = service.app.server.address() as AddressInfo;
+      const send = async (client: string) => {
+        const started = performance.now();
+        const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+          body: JSON.stringify({ text: ['a fine day'] }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const body = await res.text();
+        return { res, body, ms: performance.now() - started };
+      };
+      const logged = (text: string) => lines.filter((line) => line.includes(text)).length;
+      return { service, send, logged };
+    }
+
+    const env = (redisUrl: string) => ({
+      RATE_LIMIT_PER_MINUTE: '5',
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: 'rl-breaker:',
+      // A hung command costs this; the breaker must keep requests from paying it.
+      REDIS_TIMEOUT_MS: '300',
+      REDIS_CIRCUIT_RESET_MS: '500',
+    });
+
+    test('a hung Redis (SIGSTOP): the circuit opens after a few timeouts, requests stop waiting, each replica counts alone, logged once; probed back', async (ctx) => {
+      const { service, send, logged } = await listening(ctx, env(redis.url));
+      const metric = (name: string, labels = {}) => counter(service.metrics, name, labels);
+      await until(
+        async () => (await send('198.51.100.1')).res.headers.get('x-ratelimit-remaining') === '4',
+        'the first request counted in Redis',
+      );
+      redis.pause();
+      ctx.after(() => redis.resume());
+      // Four commands time out together (the breaker's volume threshold): the circuit opens.
+      const first = await Promise.all([1, 2, 3, 4].map((i) => send(`198.51.100.${10 + i}`)));
+      for (const { res } of first) assert.equal(res.status, 200, 'a hung Redis fails no request');
+      assert.equal(await metric('sentiment_rate_limit_circuit_open'), 1);
+      // Now no request waits for Redis: 20 in a row take less than 3 of its timeouts in all.
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) {
+        assert.equal((await send(`198.51.100.${100 + i}`)).res.status, 200);
+      }
+      const total = performance.now() - started;
+      assert.ok(total < 900, `20 requests took ${total.toFixed(0)} ms with Redis hung`);
+      // The limit still holds, per replica: a fresh client gets 5, then 429 from the local count.
+      for (let i = 0; i < 5; i++) assert.equal((await send('203.0.113.77')).res.status, 200);
+      const over = await send('203.0.113.77');
+      assert.equal(over.res.status, 429);
+      assert.equal(JSON.parse(over.body).detail[0].type, 'rate_limited');
+      assert.ok(Number(over.res.headers.get('retry-after')) >= 1);
+      assert.ok((await metric('sentiment_rate_limit_counted_total', { store: 'local' })) >= 30);
+      assert.equal(logged('redis rate limit circuit open'), 1, 'logged once per change of state');
+
+      redis.resume();
+      const inRedis = await metric('sentiment_rate_limit_counted_total', { store: 'redis' });
+      await until(async () => {
+        await send('192.0.2.200');
+        return (await metric('sentiment_rate_limit_circuit_open')) === 0;
+      }, 'a probe closing the circuit');
+      assert.equal(logged('redis rate limit circuit closed'), 1);
+      await send('192.0.2.201');
+      assert.ok((await metric('sentiment_rate_limit_counted_total', { store: 'redis' })) > inRedis);
+    });
+
+    test('a dead Redis (SIGKILL): requests pass at once, counted locally; after a restart, counted in Redis again', async (ctx) => {
+      const { service, send, logged } = await listening(ctx, env(redis.url));
+      const metric = (name: string, labels = {}) => counter(service.metrics, name, labels);
+      await until(
+        async () => (await send('198.51.100.2')).res.headers.get('x-ratelimit-remaining') === '4',
+        'the first request counted in Redis',
+      );
+      await redis.kill();
+      for (let i = 0; i < 10; i++) {
+        const { res, ms } = await send(`198.51.100.${30 + i}`);
+        assert.equal(res.status, 200, 'a dead Redis fails no request');
+        assert.ok(ms < 1_000, `answered in ${ms.toFixed(0)} ms`);
+      }
+      assert.equal(await metric('sentiment_rate_limit_circuit_open'), 1);
+      assert.equal(logged('redis rate limit circuit open'), 1);
+      await redis.restart();
+      await until(
+        async () => {
+          await send('192.0.2.210');
+          return (await metric('sentiment_rate_limit_circuit_open')) === 0;
+        },
+        'the client reconnecting and a probe closing the circuit',
+        15_000,
+      );
+      const res = (await send('192.0.2.211')).res;
+      assert.equal(res.headers.get('x-ratelimit-remaining'), '4', 'a fresh Redis counts afresh');
+    });
+  },
+);
