@@ -70,8 +70,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       requestIdLogLabel: 'requestId',
     }),
     genReqId: requestId,
-    // Seen through a gateway (Istio, nginx), the client address is the forwarded one.
-    trustProxy: true,
+    // Forwarded addresses are believed from TRUST_PROXY's proxies only (config.ts says why).
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     return503OnClosing: false,
     // Requests Node or Fastify refuse before routing still answer in the documented shape.
     clientErrorHandler: clientErrorHandler(deps.metrics),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { cpuBudget } from './cpu-budget.js';
@@ -91,6 +92,7 @@ const ENV_SCHEMA = Type.Object({
   DOCS_REQUIRE_KEY: flag(false),
   RATE_LIMIT_PER_MINUTE: whole(0, 0),
   CORS_ORIGINS: text(),
+  TRUST_PROXY: Type.String({ default: 'loopback' }),
   MONITOR: flag(true),
   MONITOR_REFERENCE: text(),
   MONITOR_REFERENCE_SIZE: whole(500, 10, 1_000_000),
@@ -221,6 +223,41 @@ export function readOrigins(list: string | undefined): string[] {
       }
       return origin;
     });
+}
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts as they are. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY as the list Fastify's `trustProxy` takes: addresses, CIDR ranges and the names
+ * `loopback`, `linklocal`, `uniquelocal`; `none` (or `0`, `false`): trust no proxy. A hop
+ * count is refused: Fastify 5 stopped honouring one (a count cannot tell a proxy from a
+ * client that wrote the header itself, so it trusts nothing), and a setting that silently
+ * means something else is worse than an error. `true` (trust anyone) is refused for the same
+ * spoofing: write `0.0.0.0/0,::/0` to mean it.
+ */
+export function readTrustedProxies(list: string): string[] {
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 1 && ['none', '0', 'false', 'off'].includes(entries[0] as string))
+    return [];
+  for (const entry of entries) {
+    if (PROXY_RANGES.has(entry)) continue;
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family !== 0 && validBits && rest.length === 0) continue;
+    const why = /^\d+$/.test(entry)
+      ? 'a hop count is not supported (Fastify trusts no proxy by count): list the proxies'
+      : entry === 'true'
+        ? 'trusting every address lets any client forge its address: list the proxies'
+        : `'${entry.slice(0, 64)}' is not an address, a CIDR range or loopback/linklocal/uniquelocal`;
+    throw new ConfigError(`TRUST_PROXY: ${why}; 'none' trusts no proxy`);
+  }
+  return entries;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   readApiKeys,
   readEnv,
   readOrigins,
+  readTrustedProxies,
   type ApiKeyDigest,
   type Env,
   type LogLevel,
@@ -229,6 +230,17 @@ export interface Config {
    * requests a browser sends from another site's page (403), `text/plain` posts included.
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * TRUST_PROXY: the proxies whose `X-Forwarded-For`, `-Host` and `-Proto` are believed
+   * (addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`, comma-separated; `none`).
+   * The client's address, which the rate limit counts and logs name, is the right-most
+   * forwarded address not sent by a trusted proxy: a client can write any X-Forwarded-For it
+   * likes, but cannot make an untrusted hop trusted. Default `loopback`: a sidecar or a proxy
+   * on the same host (Istio's sidecar connects from 127.0.0.6) is believed, a client that
+   * reaches the port directly is not. A gateway on another host must be listed (its address
+   * or its network, e.g. the pod CIDR) or every client behind it counts as the gateway.
+   */
+  readonly trustProxy: readonly string[];
 
   /**
    * MONITOR: 1 (default) watches what the service is sent and what it answers against a
@@ -334,6 +346,7 @@ export function loadConfig(env: Env): Config {
     docsRequireKey: e.DOCS_REQUIRE_KEY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     corsOrigins: readOrigins(e.CORS_ORIGINS),
+    trustProxy: readTrustedProxies(e.TRUST_PROXY),
     monitor: e.MONITOR,
     monitorReference: e.MONITOR_REFERENCE,
     monitorReferenceSize: e.MONITOR_REFERENCE_SIZE,
