@@ -17,6 +17,13 @@ export const ERROR_CATALOGUE = {
     message: 'Input should be a valid dictionary or object to extract fields from',
   },
   value_error: { status: 422, message: 'Input is not valid' },
+  literal_error: { status: 422, message: 'Input should be one of the allowed values' },
+  int_type: { status: 422, message: 'Input should be a valid integer' },
+  greater_than_equal: {
+    status: 422,
+    message: 'Input should be greater than or equal to the minimum',
+  },
+  less_than_equal: { status: 422, message: 'Input should be less than or equal to the maximum' },
   errors_truncated: { status: 422, message: 'More errors of one type than are listed' },
   json_invalid: { status: 422, message: 'JSON decode error' },
   too_long: { status: 413, message: 'List should have fewer items' },
@@ -43,6 +50,8 @@ export const ERROR_CATALOGUE = {
     message: 'The inference request does not follow the Open Inference Protocol.',
   },
   model_not_found: { status: 404, message: 'No such model or model version is served here.' },
+  // The monitor's routes (/monitoring, /feedback) on a replica started with MONITOR=0.
+  monitor_off: { status: 404, message: 'The monitor is off on this replica (MONITOR=0).' },
   // Routing: Starlette's string details.
   not_found: { status: 404, message: 'Not Found' },
   method_not_allowed: { status: 405, message: 'Method Not Allowed' },
@@ -229,6 +238,13 @@ export class InferenceRequestInvalidError extends AppError {
 export class ModelNotFoundError extends AppError {
   constructor(message: string) {
     super('model_not_found', message);
+  }
+}
+
+/** /monitoring or /feedback asked of a replica whose monitor is off (MONITOR=0). */
+export class MonitorOffError extends AppError {
+  constructor() {
+    super('monitor_off');
   }
 }
 

@@ -64,6 +64,7 @@ export function registerErrorHandling(
       const { status, detail } = validationDetail(
         error.validation as unknown as AjvError[],
         (error as Partial<PrecheckFailure>).omitted,
+        error.validationContext === 'querystring' ? 'query' : 'body',
       );
       return send(reply, status, detail);
     }
