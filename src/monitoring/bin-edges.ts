@@ -30,9 +30,12 @@ export function quantileEdges(values: ArrayLike<number>, bins = DEFAULT_BINS): n
   return edges;
 }
 
-/** The next value up worth a bin: the next integer for integers, else a hair above. */
+/**
+ * A hair above `value`: whatever exceeds it goes up, whether the feature counts (word-pieces)
+ * or measures a share (0 for a share of none).
+ */
 function justAbove(value: number): number {
-  return Number.isInteger(value) ? value + 1 : value + Math.max(Math.abs(value), 1) * 1e-9;
+  return value + Math.max(Math.abs(value), 1) * 1e-9;
 }
 
 /**

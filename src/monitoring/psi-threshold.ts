@@ -109,7 +109,8 @@ function multinomial(
     // All that is left when the bins after this one hold nothing: rounding must not leak
     // draws into a bin the reference never saw.
     const p = mass - share <= 1e-12 ? 1 : Math.min(1, share / mass);
-    const count = left > 0 && p > 0 ? draw(left, p) : 0;
+    // p = 1 and p = 0 need no draw (and stdlib's sampler walks all n trials at p = 1).
+    const count = left === 0 || p <= 0 ? 0 : p >= 1 ? left : draw(left, p);
     out[i] = count;
     left -= count;
     mass -= share;

@@ -30,11 +30,15 @@ test('ties merge and every bin holds reference data (a mostly-zero feature)', ()
 });
 
 test('one value only: one edge just above it, the bin above empty by design', () => {
-  assert.deepEqual(quantileEdges([0, 0, 0]), [1]);
-  assert.deepEqual(quantileEdges([1, 1]), [2]);
-  const [edge] = quantileEdges([0.25, 0.25]);
-  assert.ok((edge as number) > 0.25 && (edge as number) < 0.2501);
-  assert.deepEqual(featureReference('upper_share', [0, 0, 0, 0]), { edges: [1], shares: [1, 0] });
+  // Counts and shares alike: a share of 0.003 must not fall in the bin of 0.
+  assert.deepEqual(quantileEdges([0, 0, 0]), [1e-9]);
+  assert.deepEqual(quantileEdges([1, 1]), [1 + 1e-9]);
+  assert.deepEqual(quantileEdges([-4, -4]), [-4 + 4e-9]);
+  assert.deepEqual(featureReference('non_ascii_share', [0, 0, 0, 0]), {
+    edges: [1e-9],
+    shares: [1, 0],
+  });
+  assert.equal(binIndex(quantileEdges([0, 0]), 0.003), 1);
 });
 
 test('binary features get one edge at 0.5', () => {
