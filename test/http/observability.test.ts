@@ -20,6 +20,9 @@ async function histogram(metrics: Metrics, name: string): Promise<{ sum: number;
   return { sum: of('_sum'), count: of('_count') };
 }
 
+/** A body as `inject` takes it: JSON to serialize, or the raw text. */
+type Payload = string | Record<string, unknown>;
+
 const TIMING = ['x-total-time', 'x-tokenization-time', 'x-queue-time', 'x-inference-time'];
 
 /** The four timing headers as numbers, each checked to be whole milliseconds. */
@@ -62,7 +65,7 @@ describe('timing headers, as text-embeddings-inference sends them (bundled model
     t = await startTestApp();
   });
   after(() => t.close());
-  const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, payload });
+  const post = (url: string, payload: Payload) => t.app.inject({ method: 'POST', url, payload });
 
   test('a request the model computes: each stage as the metrics measured it, the total covering them', async () => {
     const tokenize = await histogram(t.metrics, 'sentiment_tokenize_duration_seconds');
@@ -131,7 +134,7 @@ describe('x-request-id', () => {
     t = await startTestApp();
   });
   after(() => t.close());
-  const predict = (headers: Record<string, string>, payload: unknown = { text: ['id'] }) =>
+  const predict = (headers: Record<string, string>, payload: Payload = { text: ['id'] }) =>
     t.app.inject({ method: 'POST', url: '/predict', headers, payload });
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -189,7 +192,7 @@ describe('logs: every line of a request has its id; texts only with LOG_TEXTS=1'
   const env = { REQUEST_TIMEOUT_MS: '1', QUEUE_MAX_WAIT_MS: '0' };
   const marker = 'zqxjmarker';
   const texts = Array.from({ length: 64 }, (_, i) => `${marker} number ${i} of a request`);
-  const send = (service: Service, id: string, payload: unknown) =>
+  const send = (service: Service, id: string, payload: Payload) =>
     service.app.inject({
       method: 'POST',
       url: '/predict',
