@@ -23,6 +23,8 @@ export interface LineChartSpec {
   readonly xLabel: string;
   readonly yLabel: string;
   readonly series: readonly ChartSeries[];
+  /** The y scale: symlog for values spanning decades (0 allowed); a fixed domain. */
+  readonly yScale?: { readonly type?: 'linear' | 'symlog'; readonly domain?: [number, number] };
   /** The plot area in CSS pixels (axes, title and legend come on top). */
   readonly width?: number;
   readonly height?: number;
@@ -46,6 +48,12 @@ export function lineChartSpec(chart: LineChartSpec): TopLevelSpec {
   const values = chart.series.flatMap((s) =>
     s.points.map(([x, y]) => ({ series: s.name, x, y: Number.isFinite(y) ? y : null })),
   );
+  // Past six series the legend wraps in rows of six rather than running wider than the plot.
+  const legend = {
+    orient: 'bottom',
+    direction: 'horizontal',
+    ...(names.length > 6 ? { columns: 6 } : {}),
+  } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: chart.title,
@@ -58,7 +66,12 @@ export function lineChartSpec(chart: LineChartSpec): TopLevelSpec {
     mark: { type: 'line', strokeWidth: 1.5, invalid: 'break-paths-show-domains' },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: chart.xLabel },
-      y: { field: 'y', type: 'quantitative', title: chart.yLabel },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: chart.yLabel,
+        ...(chart.yScale ? { scale: { ...chart.yScale } } : {}),
+      },
       color: {
         field: 'series',
         type: 'nominal',
@@ -68,7 +81,7 @@ export function lineChartSpec(chart: LineChartSpec): TopLevelSpec {
           domain: names,
           range: chart.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]!),
         },
-        legend: { orient: 'bottom', direction: 'horizontal' },
+        legend,
       },
       strokeDash: {
         field: 'series',
@@ -76,7 +89,7 @@ export function lineChartSpec(chart: LineChartSpec): TopLevelSpec {
         title: null,
         sort: names,
         scale: { domain: names, range: chart.series.map((s) => (s.dashed ? [6, 4] : [1, 0])) },
-        legend: { orient: 'bottom', direction: 'horizontal' },
+        legend,
       },
     },
   };

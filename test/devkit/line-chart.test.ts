@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
-import { renderLineChart } from '../../devkit/line-chart.js';
+import { lineChartSpec, renderLineChart } from '../../devkit/line-chart.js';
 
 /** Whether a font file is installed where resvg's system-font scan looks (Linux). */
 function hasFonts(): boolean {
@@ -47,5 +47,27 @@ describe('line charts (devkit/line-chart.ts)', () => {
       png.length > textless.length * 1.2,
       `the PNG (${png.length} B) is hardly larger than one without text (${textless.length} B)`,
     );
+  });
+
+  test('a symlog or fixed y scale when asked; past six series the legend wraps in rows of six', () => {
+    const series = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        name: `s${i}`,
+        points: [[0, i]] as [number, number][],
+      }));
+    const axes = { title: 't', xLabel: 'x', yLabel: 'y' };
+    const y = (spec: ReturnType<typeof lineChartSpec>) =>
+      (spec as { encoding: { y: { scale?: unknown } } }).encoding.y;
+    const legend = (spec: ReturnType<typeof lineChartSpec>) =>
+      (spec as { encoding: { color: { legend: { columns?: number } } } }).encoding.color.legend;
+    assert.equal(y(lineChartSpec({ ...axes, series: series(2) })).scale, undefined);
+    assert.deepEqual(
+      y(lineChartSpec({ ...axes, series: series(2), yScale: { type: 'symlog' } })).scale,
+      {
+        type: 'symlog',
+      },
+    );
+    assert.equal(legend(lineChartSpec({ ...axes, series: series(6) })).columns, undefined);
+    assert.equal(legend(lineChartSpec({ ...axes, series: series(12) })).columns, 6);
   });
 });
