@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { NO_STAGES, requestStages, type TextStages } from '../../src/engine/stage-times.js';
+import { build, counter } from '../helper.js';
 
 /** A text tokenized for 5 ms, queued for 10, computed in 20, its scores there at t = 100. */
 const text = (over: Partial<TextStages> = {}): TextStages => ({
@@ -44,4 +45,27 @@ describe('requestStages: a request reports the part of each stage it waited thro
     // A text whose end was never recorded (it failed) counts for nothing.
     assert.deepEqual(requestStages([text({ doneAt: Number.NaN })], 0), NO_STAGES);
   });
+});
+
+test('through the real engine: a request that joins a text being computed reports what it waited', async (ctx) => {
+  const t = await build(ctx);
+  const classifier = t.engine.classifier;
+  const text = 'a text two requests ask for at once';
+  const started = performance.now();
+  const first = classifier.classify([text]);
+  const second = classifier.classify([text]);
+  const [a, b] = await Promise.all([first, second]);
+  const waitedMs = performance.now() - started;
+  assert.equal(await counter(t.metrics, 'sentiment_coalesced_texts_total'), 1, 'the second joined');
+  assert.ok(a.stages.inferenceMs > 0, 'the first request reports its forward pass');
+  // The second joined before the forward pass, so it waited through all of it.
+  assert.equal(b.stages.inferenceMs, a.stages.inferenceMs);
+  for (const { stages } of [a, b]) {
+    const sum = stages.tokenizeMs + stages.queueMs + stages.inferenceMs;
+    assert.ok(sum <= waitedMs, `${sum} ms of stages within the ${waitedMs} ms waited`);
+  }
+  assert.ok(b.stages.tokenizeMs <= a.stages.tokenizeMs);
+  assert.ok(b.stages.queueMs <= a.stages.queueMs);
+  // Asked again, it is a cache hit: nothing waited for.
+  assert.deepEqual((await classifier.classify([text])).stages, NO_STAGES);
 });
