@@ -69,13 +69,19 @@ export const PAGE_CSP = {
 /** The CORS settings a listed origin gets: what the model routes read and answer. */
 const CORS_HEADERS = {
   methods: ['GET', 'HEAD', 'POST'],
-  allowedHeaders: ['content-type', 'authorization', 'x-api-key'],
+  allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-request-id'],
   exposedHeaders: [
     'retry-after',
     'x-cache-hits',
     'x-ratelimit-limit',
     'x-ratelimit-remaining',
     'x-ratelimit-reset',
+    // The request id and TEI's timing headers (request-id.ts, timing-headers.ts).
+    'x-request-id',
+    'x-total-time',
+    'x-tokenization-time',
+    'x-queue-time',
+    'x-inference-time',
   ],
   // No cookies are read, so no credentialed CORS: a key is sent as a header, by the page's code.
   credentials: false,

@@ -186,6 +186,30 @@ describe('x-request-id', () => {
   });
 });
 
+test('a page of a CORS_ORIGINS origin may send x-request-id and read it and the timing headers', async (ctx) => {
+  const origin = 'https://app.example.com';
+  const t = await build(ctx, { CORS_ORIGINS: origin });
+  const preflight = await t.app.inject({
+    method: 'OPTIONS',
+    url: '/predict',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,x-request-id',
+    },
+  });
+  assert.match(String(preflight.headers['access-control-allow-headers']), /x-request-id/);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/predict',
+    headers: { origin, 'x-request-id': 'from-a-page' },
+    payload: { text: ['cross-origin timing'] },
+  });
+  assert.equal(res.headers['x-request-id'], 'from-a-page');
+  const exposed = String(res.headers['access-control-expose-headers']).split(/,\s*/);
+  for (const name of ['x-request-id', ...TIMING]) assert.ok(exposed.includes(name), name);
+});
+
 describe('logs: every line of a request has its id; texts only with LOG_TEXTS=1', () => {
   // A 1 ms request timeout: the request times out (504), and a 504 is logged on the
   // request's logger. QUEUE_MAX_WAIT_MS=0 so admission cannot refuse it first.
