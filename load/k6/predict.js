@@ -5,7 +5,7 @@
  *
  *   k6 run -e BASE_URL=http://127.0.0.1:8000 load/k6/predict.js
  *
- * Ramp 1 → 10 virtual users over 30 s, hold 10 for 7 min, ramp down over 30 s (stages in
+ * Ramp 1 → 10 virtual users over 30 s, hold 10 for 7 min, ramp down over 3 min (stages in
  * src/load/profile.json, which load/runner.ts reads too, so both tools run the same profile).
  * Each iteration is GET /health then POST /predict, with no think time. 95% of the bodies are
  * the same three texts (the cache's best case); the rest send ten fixed sentences shuffled.

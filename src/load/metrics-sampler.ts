@@ -1,5 +1,12 @@
-import { cacheHitShare, cacheLookups, scrapeMetrics, sumSamples } from './server-metrics.js';
-import type { MetricSamples } from './server-metrics.js';
+import {
+  cacheHitShare,
+  cacheLookups,
+  eventLoopDelay,
+  scrapeMetrics,
+  sumSamples,
+  type EventLoopDelay,
+  type MetricSamples,
+} from './server-metrics.js';
 
 /** The cache hit share over one scrape interval, ending `t` seconds into the run. */
 export interface HitRatioPoint {
@@ -19,6 +26,11 @@ export class MetricsSampler {
   private readonly points: HitRatioPoint[] = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /**
+   * The worst event-loop delay any server reported at any scrape: prom-client resets its
+   * event-loop histogram at every scrape, so each scrape covers the interval before it.
+   */
+  worstEventLoop: EventLoopDelay | undefined;
 
   constructor(
     private readonly urls: readonly string[],
@@ -48,6 +60,10 @@ export class MetricsSampler {
     const scrapes = await Promise.all(this.urls.map((url) => scrapeMetrics(url)));
     // A server that did not answer (restarting) would read as counters dropping: skip it.
     if (scrapes.some((s) => s === undefined)) return;
+    for (const samples of scrapes) {
+      const delay = eventLoopDelay(samples);
+      if (delay && delay.p99Ms > (this.worstEventLoop?.p99Ms ?? -1)) this.worstEventLoop = delay;
+    }
     const current = sumSamples(scrapes);
     const tiers = cacheLookups(this.previous, current);
     const lookups = Math.max(0, ...Object.values(tiers).map((t) => t.hits + t.misses));

@@ -11,7 +11,7 @@ import { runLoad, type LoadResult } from '../../src/load/run-load.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 import { exited, freePort, startService, waitUntilUp } from '../../devkit/child-service.js';
 
-describe('the load profile (load/profile.json)', () => {
+describe('the load profile (src/load/profile.json)', () => {
   test('reads k6 durations and stages', () => {
     assert.equal(parseDuration('7m'), 420_000);
     assert.equal(parseDuration('1m30s'), 90_000);
@@ -23,20 +23,21 @@ describe('the load profile (load/profile.json)', () => {
     ]);
   });
 
-  test('is the course profile: 1 → 10 users over 30 s, 10 for 7 min, down over 30 s', () => {
+  test('is the course profile: 1 → 10 users over 30 s, 10 for 7 min, down over 3 min', () => {
     const profile = loadProfile();
     assert.deepEqual(
       profile.stages.map((s) => [s.durationMs, s.target]),
       [
         [30_000, 10],
         [420_000, 10],
-        [30_000, 0],
+        [180_000, 0],
       ],
     );
     assert.equal(targetVUs(profile, 0), 1);
     assert.equal(targetVUs(profile, 15_000), 6); // halfway up the ramp: 1 + 9 / 2, rounded
     assert.equal(targetVUs(profile, 200_000), 10);
-    assert.equal(targetVUs(profile, 480_000), 0);
+    assert.equal(targetVUs(profile, 540_000), 5); // halfway down
+    assert.equal(targetVUs(profile, 630_000), 0);
     assert.equal(loadProfile({ timeScale: 0.1 }).stages[1]?.durationMs, 42_000);
   });
 
