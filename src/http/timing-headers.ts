@@ -21,3 +21,26 @@ export function setTimingHeaders(reply: FastifyReply, stages: StageTimes): void 
 }
 
 const wholeMs = (ms: number): string => String(Math.max(0, Math.floor(ms)));
+
+const WHOLE_MS = { type: 'string', pattern: '^[0-9]+$' } as const;
+
+/**
+ * The headers a classifying route's 200 answer carries, for the OpenAPI document
+ * (@fastify/swagger reads a response schema's `headers`).
+ */
+const DOCUMENTED_HEADERS = {
+  'x-request-id': {
+    type: 'string',
+    description:
+      "The request's id: its own x-request-id when at most 128 of A-Za-z0-9_.:+/=@-, else a UUID",
+  },
+  'x-total-time': { ...WHOLE_MS, description: 'ms from the request headers to the answer' },
+  'x-tokenization-time': { ...WHOLE_MS, description: 'ms tokenizing, per text (mean)' },
+  'x-queue-time': { ...WHOLE_MS, description: 'ms queued for a worker, per text (mean)' },
+  'x-inference-time': { ...WHOLE_MS, description: 'ms of forward pass, per text (mean)' },
+} as const;
+
+/** A 200 response schema with the timing headers and the request id documented. */
+export function withTimingHeaders<T extends object>(schema: T): T {
+  return { ...schema, headers: DOCUMENTED_HEADERS };
+}

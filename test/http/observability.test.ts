@@ -121,6 +121,16 @@ describe('timing headers, as text-embeddings-inference sends them (bundled model
     timings(inferred.headers);
   });
 
+  test('the OpenAPI document lists them and the request id on each 200 that sends them', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, { post: { responses: Record<string, { headers?: object }> } }>;
+    }>();
+    for (const path of ['/predict', '/explain', '/v2/models/{model}/infer']) {
+      const headers = Object.keys(doc.paths[path]?.post.responses['200']?.headers ?? {});
+      assert.deepEqual(headers.sort(), ['x-request-id', ...TIMING].sort(), path);
+    }
+  });
+
   test('refusals carry no timing headers (TEI sends them with successes only)', async () => {
     const res = await post('/predict', { txt: ['x'] });
     assert.equal(res.statusCode, 422);

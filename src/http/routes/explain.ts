@@ -6,7 +6,7 @@ import { explainRequestSchema, ExplainResponse, type ExplainRequest } from '../e
 import { whenClientLeaves } from '../client-gone.js';
 import { MODEL_ROUTE_ERRORS } from '../schemas.js';
 import { sizeGuard } from '../size-guard.js';
-import { setTimingHeaders } from '../timing-headers.js';
+import { setTimingHeaders, withTimingHeaders } from '../timing-headers.js';
 
 /**
  * Longest text /explain accepts when MAX_TEXT_CHARS sets none. Each variant copies its text,
@@ -55,7 +55,7 @@ export function explainRoute(app: FastifyInstance, deps: ExplainDeps): void {
           'pass per word considered, plus one, each cached like a prediction.',
         tags: ['model'],
         body,
-        response: { 200: ExplainResponse, ...MODEL_ROUTE_ERRORS },
+        response: { 200: withTimingHeaders(ExplainResponse), ...MODEL_ROUTE_ERRORS },
       },
     },
     async (request, reply) => {

@@ -10,7 +10,7 @@ import {
 } from '../schemas.js';
 import { whenClientLeaves } from '../client-gone.js';
 import { sizeGuard } from '../size-guard.js';
-import { setTimingHeaders } from '../timing-headers.js';
+import { setTimingHeaders, withTimingHeaders } from '../timing-headers.js';
 
 /** What the predict route needs from the layers below. */
 export interface PredictDeps {
@@ -33,7 +33,7 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
         summary: 'Classify the sentiment of each text',
         tags: ['model'],
         body,
-        response: { 200: PredictResponse, ...MODEL_ROUTE_ERRORS },
+        response: { 200: withTimingHeaders(PredictResponse), ...MODEL_ROUTE_ERRORS },
       },
     },
     async (request, reply) => {

@@ -4,7 +4,7 @@ import { whenClientLeaves } from '../client-gone.js';
 import { ModelNotFoundError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { RequestLimits } from '../schemas.js';
-import { setTimingHeaders } from '../timing-headers.js';
+import { setTimingHeaders, withTimingHeaders } from '../timing-headers.js';
 import { parseInferRequest } from './infer-request.js';
 import {
   INPUT_NAME,
@@ -165,7 +165,7 @@ export function openInferenceRoutes(app: FastifyInstance, deps: OpenInferenceDep
           tags,
           body: InferenceRequest,
           response: {
-            200: InferenceResponse,
+            200: withTimingHeaders(InferenceResponse),
             ...errors(400, 404, 413, 415, 429, 500, 503, 504),
           },
         },
