@@ -23,6 +23,7 @@ import {
   SHORT_TIMES,
   warmProfileTexts,
   type ScenarioReport,
+  type SharedFigures,
 } from '../devkit/topology/scenarios.js';
 
 const { values: args } = parseArgs({
@@ -44,13 +45,14 @@ const fleet = await Fleet.start({
   ...(args['service-root'] ? { serviceRoot: args['service-root'] } : {}),
 });
 const reports: ScenarioReport[] = [];
+const shared: SharedFigures = {};
 try {
   console.log(`fleet up in ${((Date.now() - started) / 1000).toFixed(1)} s: nginx ${fleet.url}`);
   await warmProfileTexts(fleet, [...profile.repeatedTexts, ...profile.shuffledTexts]);
   for (const scenario of SCENARIOS) {
     const name = scenario.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (only && !only.includes(name)) continue;
-    const report = await scenario(fleet, times);
+    const report = await scenario(fleet, times, shared);
     reports.push(report);
     console.log(`\n${scenarioMarkdown(report)}`);
   }

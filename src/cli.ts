@@ -4,6 +4,7 @@ import { convertCommand } from './cli/convert.js';
 import { explainCommand } from './cli/explain.js';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/context.js';
 import { generateCommand } from './cli/generate.js';
+import { loadtestCommand } from './cli/loadtest.js';
 import { predictCommand } from './cli/predict.js';
 import { pullCommand } from './cli/pull.js';
 import { serveCommand } from './cli/serve.js';
@@ -20,6 +21,7 @@ const COMMANDS: readonly CliCommand[] = [
   pullCommand,
   convertCommand,
   generateCommand,
+  loadtestCommand,
 ];
 
 /** The package's version, from package.json (two folders up once built into dist/src/). */
