@@ -84,6 +84,7 @@ writeFileSync(
         events: r.run.events,
         checks: r.checks,
         figures: r.figures,
+        series: r.run.series,
       })),
     },
     null,

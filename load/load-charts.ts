@@ -47,15 +47,15 @@ export async function loadCharts(result: LoadResult): Promise<LoadCharts> {
     hits: await renderLineChart({
       title: `Cache hit ratio (${when})`,
       xLabel: 'seconds since start',
-      yLabel: 'share of texts answered from cache',
+      yLabel: 'share of texts from cache',
       series: [
         {
-          name: 'server (/metrics, per scrape)',
+          name: 'server (/metrics)',
           color: '#1864ab',
           points: (result.hitRatioOverTime ?? []).map((p) => [p.t, p.hitRatio]),
         },
         {
-          name: 'client (x-cache-hits, per second)',
+          name: 'client (x-cache-hits)',
           color: '#868e96',
           dashed: true,
           points: s.map((p) => [p.t, p.hitRatio ?? Number.NaN]),

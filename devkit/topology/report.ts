@@ -39,7 +39,7 @@ export async function scenarioCharts(
         { name: 'p50', color: '#2b8a3e', points: s.map((p) => [p.t, p.p50Ms]) },
         { name: 'p99', color: '#c92a2a', points: s.map((p) => [p.t, p.p99Ms]) },
         {
-          name: 'failed requests',
+          name: 'failed',
           color: '#000000',
           dashed: true,
           points: s.map((p) => [p.t, p.failed]),
@@ -52,12 +52,12 @@ export async function scenarioCharts(
       yLabel: 'requests/s; hit ratio × 1000',
       series: [
         {
-          name: 'POST /predict per s',
+          name: '/predict per s',
           color: '#1864ab',
           points: s.map((p) => [p.t, p.predictPerS]),
         },
         {
-          name: 'hit ratio × 1000 (x-cache-hits)',
+          name: 'hit ratio × 1000',
           color: '#e67700',
           dashed: true,
           points: s.map((p) => [p.t, p.hitRatio * 1000]),

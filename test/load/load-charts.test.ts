@@ -68,7 +68,7 @@ describe('charts of a load run (npm run load:chart)', () => {
     const expected = {
       latency: ['/predict latency per second (2026-01-02 03:04 UTC, up to 4 users)', 'p50', 'p99'],
       throughput: ['Throughput per second (2026-01-02 03:04 UTC', 'POST /predict', 'GET /health'],
-      hits: ['Cache hit ratio (2026-01-02 03:04 UTC', 'server (/metrics', 'client (x-cache-hits'],
+      hits: ['Cache hit ratio (2026-01-02 03:04 UTC', 'server (/metrics)', 'client (x-cache-hits)'],
     };
     for (const [name, texts] of Object.entries(expected)) {
       const { svg, png } = charts[name as keyof typeof expected];
