@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './cli/bench.js';
 import { convertCommand } from './cli/convert.js';
 import { explainCommand } from './cli/explain.js';
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/context.js';
@@ -22,6 +23,7 @@ const COMMANDS: readonly CliCommand[] = [
   convertCommand,
   generateCommand,
   loadtestCommand,
+  benchCommand,
 ];
 
 /** The package's version, from package.json (two folders up once built into dist/src/). */

@@ -1,10 +1,10 @@
 /**
- * A piscina worker of bench/lib/raw-ort.ts: one ONNX Runtime session through src/model/session.ts,
- * timing only `session.run` (the ceiling of what the service can serve).
+ * A piscina worker of raw-ort.ts: one ONNX Runtime session through model/session.ts, timing
+ * only `session.run` (the ceiling of what the service can serve).
  */
 import { workerData } from 'node:worker_threads';
-import { ModelSession } from '../../src/model/session.js';
-import type { TokenBatch } from '../../src/model/token-batch.js';
+import { ModelSession } from '../model/session.js';
+import type { TokenBatch } from '../model/token-batch.js';
 
 /** What the worker is started with. */
 export interface OrtWorkerData {
