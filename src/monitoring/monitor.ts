@@ -78,6 +78,8 @@ interface FeatureFigures {
   sizeAware: number | undefined;
   test: ChiSquareResult | undefined;
   level: Level;
+  /** Whether sizeAware and test are computed for the last evaluation (complete()). */
+  completed: boolean;
 }
 
 /** Everything that exists once the reference does. */
@@ -256,6 +258,7 @@ export class Monitor {
         sizeAware: undefined,
         test: undefined,
         level: 'warming_up',
+        completed: true,
       })),
       estimate: new StatusTracker(this.options.consecutive),
       calibration,
@@ -266,7 +269,7 @@ export class Monitor {
 
   /** One evaluation: every feature's figures and verdict, and the estimated accuracy's. */
   private evaluate(active: Active): void {
-    const { layout, window, referenceCounts, figures, trackers } = active;
+    const { layout, window, figures, trackers } = active;
     // Read first: drops the slots that aged out, so the counts below are the window's now.
     const windowTexts = window.texts;
     const alpha = bonferroniAlpha(this.familyAlpha, layout.names.length);
@@ -278,19 +281,10 @@ export class Monitor {
       for (let b = 0; b < bins; b++) texts += counts[start + b] as number;
       const figure = figures[f] as FeatureFigures;
       figure.texts = texts;
-      if (texts === 0) {
-        figure.psi = figure.sizeAware = figure.test = undefined;
-      } else {
-        figure.psi = psi(counts, layout.shares, start, bins, start);
-        // Simulated only for windows that can get a verdict: the small sizes never need one.
-        const shares = active.references.get(name)?.shares ?? [];
-        figure.sizeAware =
-          texts < this.options.minTexts
-            ? undefined
-            : this.thresholds.threshold(name, shares, active.referenceSizes[f] as number, texts);
-        figure.test = chiSquareHomogeneity(counts, referenceCounts, start, start, bins);
-      }
-      figure.level = this.level(figure, alpha);
+      figure.psi = texts === 0 ? undefined : psi(counts, layout.shares, start, bins, start);
+      figure.sizeAware = figure.test = undefined;
+      figure.completed = false;
+      figure.level = this.level(active, f, alpha);
       (trackers[f] as StatusTracker).update(figure.level);
     });
     active.estimate.update(this.estimateLevel(active));
@@ -304,15 +298,49 @@ export class Monitor {
    * threshold both (a big enough change, and more than this window's size explains) and the
    * chi-square test rejects at the Bonferroni-corrected level.
    */
-  private level(figure: FeatureFigures, alpha: number): Level {
+  private level(active: Active, f: number, alpha: number): Level {
     const { options } = this;
+    const figure = active.figures[f] as FeatureFigures;
     if (figure.texts < options.minTexts || figure.psi === undefined) return 'warming_up';
+    // Most evaluations end here: under the band nothing else can make it drift, so the
+    // bootstrap and the test are left for the report (observe runs this every 50 texts).
+    if (figure.psi < options.psiWarning) return 'ok';
+    this.complete(active, f);
     const significant = (figure.test?.pValue ?? 1) < alpha;
     const sizeAware = figure.sizeAware ?? Infinity;
     if (!significant) return 'ok';
     if (figure.psi >= Math.max(options.psiAlert, sizeAware)) return 'alert';
     if (figure.psi >= Math.max(options.psiWarning, sizeAware)) return 'drift';
     return 'ok';
+  }
+
+  /** The size-aware threshold and the test of feature f, on the window as last evaluated. */
+  private complete(active: Active, f: number): void {
+    const figure = active.figures[f] as FeatureFigures;
+    if (figure.completed) return;
+    figure.completed = true;
+    if (figure.texts === 0) return;
+    const { layout } = active;
+    const name = layout.names[f] as string;
+    const start = layout.binStart[f] as number;
+    const bins = layout.bins(f);
+    // Simulated only for windows that can get a verdict: the small sizes never need one.
+    figure.sizeAware =
+      figure.texts < this.options.minTexts
+        ? undefined
+        : this.thresholds.threshold(
+            name,
+            active.references.get(name)?.shares ?? [],
+            active.referenceSizes[f] as number,
+            figure.texts,
+          );
+    figure.test = chiSquareHomogeneity(
+      active.window.counts,
+      active.referenceCounts,
+      start,
+      start,
+      bins,
+    );
   }
 
   private estimate(active: Active): number | undefined {
@@ -354,6 +382,7 @@ export class Monitor {
     } else {
       const windowTexts = active.window.texts;
       active.layout.names.forEach((name, f) => {
+        this.complete(active, f);
         const figure = active.figures[f] as FeatureFigures;
         const status = (active.trackers[f] as StatusTracker).status;
         features.push(featureReport(name, status, figure, options, alpha));
