@@ -16,8 +16,10 @@ import { registerLingeringClose } from './http/lingering-close.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
 import { explainRoute } from './http/routes/explain.js';
+import { feedbackRoute, type OutcomeObserver } from './http/routes/feedback.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
+import { monitoringRoute, type MonitorView } from './http/routes/monitoring.js';
 import { pageRoute } from './http/routes/page.js';
 import { predictRoute } from './http/routes/predict.js';
 import { readyRoute } from './http/routes/ready.js';
@@ -42,6 +44,13 @@ export interface AppDeps {
   readonly labels: readonly string[];
   /** Set by service.ts the moment shutdown begins; readiness reads it. */
   readonly lifecycle?: Lifecycle;
+  /**
+   * The monitor (MONITOR=1) and the features it watches; undefined: /monitoring and /feedback
+   * answer 404 monitor_off.
+   */
+  readonly monitor?:
+    | { readonly monitor: MonitorView & OutcomeObserver; readonly features: readonly string[] }
+    | undefined;
 }
 
 /** Where the service is in its life, shared by the composition root and the app. */
@@ -179,6 +188,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       maxWords: config.explainMaxWords,
       maxTextChars: config.maxTextChars,
     },
+  });
+  monitoringRoute(app, deps.monitor);
+  feedbackRoute(app, {
+    classifier: deps.classifier,
+    labels: deps.labels,
+    limits: { maxTexts: config.maxTextsPerRequest, maxTextChars: config.maxTextChars },
+    outcomes: deps.monitor?.monitor,
   });
   pageRoute(app);
   return app;

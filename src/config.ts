@@ -252,7 +252,9 @@ export interface Config {
   /**
    * MONITOR_REFERENCE: the reference profile to compare with (`sentiment-api profile` writes
    * one). Unset: the model folder's `monitoring/reference-profile.json` when it has one, else
-   * the first MONITOR_REFERENCE_SIZE texts served become the reference (and /monitoring says so).
+   * the first MONITOR_REFERENCE_SIZE texts served become the reference (and /monitoring says
+   * so). `traffic`: those first texts even when the folder has a profile, for traffic unlike
+   * the data the profile was built on (another domain than the model's training set).
    */
   readonly monitorReference: string | undefined;
   /** MONITOR_REFERENCE_SIZE: with no profile, how many of the first texts served become the reference. */

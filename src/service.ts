@@ -9,6 +9,9 @@ import type { Config } from './config.js';
 import { startEngine, type Engine, type EngineObserver } from './engine/engine.js';
 import { ModelTokenizer } from './engine/tokenizer.js';
 import { Metrics } from './metrics.js';
+import { registerMonitorMetrics } from './monitoring-metrics.js';
+import type { Monitor } from './monitoring/monitor.js';
+import { loadReference, openMonitor } from './monitor-setup.js';
 import { resolveModel, type ResolvedModel } from './model/resolve.js';
 import { ONNX_RUNTIME_VERSION } from './model/session.js';
 
@@ -18,6 +21,8 @@ export interface Service {
   readonly model: ResolvedModel;
   readonly metrics: Metrics;
   readonly engine: Engine;
+  /** The monitor (src/monitoring/); undefined with MONITOR=0. */
+  readonly monitor: Monitor | undefined;
   /** Built and ready, never listening: main.ts listens, tests `inject` or listen on port 0. */
   readonly app: FastifyInstance;
   /**
@@ -31,17 +36,35 @@ export interface Service {
   close(): Promise<{ graceExpired: boolean }>;
 }
 
+/** What a caller may ask of the service beyond its Config. */
+export interface ServiceOptions {
+  /**
+   * Have the workers return each text's [CLS] representation whatever the monitor needs
+   * (`sentiment-api profile` fits its projection on them, through engine.batcher).
+   */
+  readonly representation?: boolean;
+}
+
 /**
  * The one composition root (used by main.ts, the CLI and the tests alike):
  * config → model → tokenizer → cache → engine → app. Whatever started before a step that
  * fails is stopped again, so a failed start leaves no worker or Redis connection behind.
  */
-export async function startService(config: Config, log: Logger): Promise<Service> {
+export async function startService(
+  config: Config,
+  log: Logger,
+  options: ServiceOptions = {},
+): Promise<Service> {
   const loading = performance.now();
   const model = await resolveModel(config, (line) => log.info(line));
   const tokenizer = ModelTokenizer.fromModelFiles(model.files, model.config.maxPositions);
   const loadSeconds = (performance.now() - loading) / 1000;
   const metrics = new Metrics();
+  // Read before the workers start: they are asked for the [CLS] representation only when the
+  // profile projects it.
+  const reference = config.monitor ? loadReference(config, model) : undefined;
+  let monitor: Monitor | undefined;
+  let monitoredFeatures: readonly string[] = [];
   let cache: TieredCache | undefined;
   // The rate limit counts in the shared Redis, on a connection of its own: the cache's is
   // behind its circuit breaker and its key scheme. A Redis that is down lets requests through.
@@ -79,21 +102,32 @@ export async function startService(config: Config, log: Logger): Promise<Service
       model,
       tokenizer,
       observer,
-      // Once the graph is known: what a cache entry holds.
-      attach: () => {
+      representation:
+        options.representation === true || reference?.profile.projection !== undefined,
+      // Once the graph is known: what the monitor watches, and so what a cache entry holds.
+      attach: (graph) => {
+        const setup = config.monitor
+          ? openMonitor(config, { model, tokenizer, reference, graph })
+          : undefined;
+        if (setup?.warning) log.warn(`monitor: ${setup.warning}`);
+        monitor = setup?.monitor;
+        monitoredFeatures = setup?.featureNames ?? [];
         // Truncation length is preprocessing that changes scores, and the feature layout what
         // an entry holds: both are part of every shared cache key.
         cache = openResultCache(
           config,
-          `${model.fingerprint}:max${tokenizer.maxLength}:no-features`,
-          { classes: model.config.labels.length, features: 0 },
+          `${model.fingerprint}:max${tokenizer.maxLength}:${setup?.cacheScope ?? 'no-features'}`,
+          { classes: model.config.labels.length, features: setup?.features.length ?? 0 },
           metrics,
           (state, detail) =>
             state === 'up'
               ? log.info(`redis cache up: ${detail}`)
               : log.warn(`redis cache down (serving without it): ${detail}`),
         );
-        return { cache };
+        return {
+          cache,
+          monitoring: setup && { features: setup.features, observer: setup.monitor },
+        };
       },
     });
     metrics.startUp(loadSeconds, (performance.now() - warming) / 1000);
@@ -104,6 +138,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
       graph: engine.onnxPath,
       runtime: ONNX_RUNTIME_VERSION,
     });
+    if (monitor) {
+      registerMonitorMetrics(metrics, monitor, {
+        psiWarning: config.monitorPsiWarning,
+        psiAlert: config.monitorPsiAlert,
+        labels: model.config.labels,
+      });
+    }
     const lifecycle: Lifecycle = { draining: false };
     const app = await buildApp(config, {
       labels: model.config.labels,
@@ -112,6 +153,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       metrics,
       logger: log,
       rateLimitRedis: limiterRedis,
+      monitor: monitor && { monitor, features: monitoredFeatures },
     });
     await app.ready();
     let closing: Promise<{ graceExpired: boolean }> | undefined;
@@ -122,6 +164,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       model,
       metrics,
       engine: running,
+      monitor,
       app,
       close: () =>
         (closing ??= (async () => {

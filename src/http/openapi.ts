@@ -31,6 +31,10 @@ export async function registerOpenApi(
         { name: 'model', description: 'Predictions' },
         { name: 'ops', description: 'Probes' },
         {
+          name: 'monitoring',
+          description: 'Drift, live accuracy and feedback (404 `monitor_off` with MONITOR=0)',
+        },
+        {
           name: 'v2',
           description:
             'The Open Inference Protocol (KServe / Triton v2 REST): errors are `{"error": "…"}`',
