@@ -72,11 +72,24 @@ export class Admission {
     return this.refusal(held, limit);
   }
 
-  /** Retry-After: the estimated time, in whole seconds (at least 1), to drain to the watermark. */
+  /**
+   * Retry-After: the estimated time, in whole seconds (at least 1), to drain to the watermark;
+   * with the wait bound on, at most the part of it above the watermark (1 s for the default
+   * 2 s). The queue is sized so that draining from its limit to the watermark takes that long,
+   * so a longer estimate only means the drain rate dipped for a moment (a GC, a busy core) or
+   * the limit fell under what was queued. Too long a wait idles the workers once the queue has
+   * drained and costs goodput; too short a one costs a refusal before the body, almost nothing
+   * (docs/benchmarks.md, "Overload").
+   */
   private refusal(held: number, limit: number): OverloadedError {
     const rate = this.drainRate;
     const ms = rate > 0 ? (held - limit * LOW_WATERMARK) / rate : 0;
-    return new OverloadedError(Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(ms / 1000))));
+    const { maxWaitMs } = this.options;
+    const ceiling =
+      maxWaitMs > 0
+        ? Math.max(1, Math.ceil((maxWaitMs * (1 - LOW_WATERMARK)) / 1000))
+        : MAX_RETRY_AFTER_S;
+    return new OverloadedError(Math.min(ceiling, Math.max(1, Math.ceil(ms / 1000))));
   }
 }
 
@@ -84,5 +97,8 @@ export class Admission {
 const LOW_WATERMARK = 0.5;
 /** Batches the drain rate is measured over. */
 const SPEED_WINDOW = 32;
-/** Retry-After's ceiling, in seconds: past this a client had better try another replica. */
+/**
+ * Retry-After's ceiling without a wait bound, in seconds: past this a client had better try
+ * another replica.
+ */
 const MAX_RETRY_AFTER_S = 60;

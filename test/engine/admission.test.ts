@@ -81,4 +81,35 @@ describe('Batcher admission: a bound in work, hysteresis, Retry-After', () => {
     await runner.finishOne();
     await Promise.all(all);
   });
+
+  test('a dip in the drain rate does not tell clients to stay away past half the wait bound', async () => {
+    const clock = { now: 0 };
+    const runner = new ClockedRunner(clock, 2_000);
+    const options = {
+      maxItems: 2,
+      maxTokens: 1024,
+      maxDelayMs: 0,
+      maxQueued: 1_000,
+      maxWaitMs: 20_000,
+      maxPadding: 1,
+      graph: 'padded' as const,
+      clock: () => clock.now,
+    };
+    const batcher = new Batcher(runner, options);
+    const all = [...batcher.submit(texts(4)), ...batcher.submit(texts(16))];
+    await runner.finishOne();
+    await runner.finishOne();
+    assert.equal(batcher.limit, 20, '1 text a second measured');
+    // One batch takes 100 s (the machine stalled): the measured rate falls to 4 texts in
+    // 102 s, the limit under what is queued, and the estimate of the drain to minutes.
+    clock.now += 98_000;
+    await runner.finishOne();
+    assert.ok(batcher.limit < batcher.depth, `limit ${batcher.limit}, depth ${batcher.depth}`);
+    // Without the wait bound's ceiling this would be 60 s; the workers would sit idle long
+    // after the queue drained. With it: half of 20 s.
+    assert.equal(overloadedBy(batcher, 1).headers['retry-after'], '10');
+    while (batcher.depth > 0) await runner.finishOne();
+    await runner.finishOne();
+    await Promise.all(all);
+  });
 });
