@@ -7,6 +7,7 @@ import { UsageError, type CliCommand, type CliContext, type CliIo } from './cli/
 import { generateCommand } from './cli/generate.js';
 import { loadtestCommand } from './cli/loadtest.js';
 import { predictCommand } from './cli/predict.js';
+import { profileCommand } from './cli/profile.js';
 import { pullCommand } from './cli/pull.js';
 import { serveCommand } from './cli/serve.js';
 import { loadConfig, type Config } from './config.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly CliCommand[] = [
   convertCommand,
   generateCommand,
   loadtestCommand,
+  profileCommand,
   benchCommand,
 ];
 
