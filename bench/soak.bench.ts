@@ -3,14 +3,15 @@
  *
  *   flock /tmp/bench.lock npm run soak -- [--minutes 10] [--cache-bytes 4194304]
  *     [--clients 4] [--texts 8] [--sample-ms 2000] [--warmup-seconds 60]
- *     [--bound-mb 32] [--out bench/results]
+ *     [--bound-mb 32] [--out bench/results] [--replicas 3]
  *
  * The service runs as a child process on the bundled model (one worker, the in-process cache
  * only, CACHE_MEMORY_BYTES small so it fills and evicts within the warm-up); every text is
  * one it has never seen. Writes the RSS and heap series as `soak.json` and a chart as
  * `soak-memory.svg` / `.png` into `--out`, prints the figures docs/benchmarks.md keeps, and
  * exits 1 if the last third's RSS peak passes the first third's (after warm-up) by more than
- * `--bound-mb`, or any request failed.
+ * `--bound-mb`, or any request failed. `--replicas 3` soaks the topology instead (three
+ * replicas, Redis, nginx: bench/lib/soak-fleet.ts), judging each replica.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,8 +31,19 @@ const { values: args } = parseArgs({
     // docs/benchmarks.md ("Memory soak") says how this was chosen from a measurement.
     'bound-mb': { type: 'string', default: '32' },
     out: { type: 'string', default: 'bench/results' },
+    // 3: the same soak through nginx to three replicas with Redis (devkit/topology/fleet-soak.ts).
+    replicas: { type: 'string', default: '1' },
+    // With --replicas: the checkout whose service runs (e.g. a git worktree of a commit).
+    'service-root': { type: 'string' },
   },
 });
+if (Number(args.replicas) > 1) {
+  const { fleetSoak } = await import('./lib/soak-fleet.js');
+  process.exitCode = await fleetSoak(args);
+  // The single-service soak below is not for this run; stdout drained first.
+  await new Promise((resolve) => process.stdout.write('', resolve));
+  process.exit();
+}
 
 const MB = 2 ** 20;
 const minutes = Number(args.minutes);
