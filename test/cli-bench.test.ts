@@ -65,6 +65,29 @@ describe('sentiment-api bench', () => {
     assert.match(stderr, /round 2\/2: raw [\d.]+ seq\/s, service [\d.]+ seq\/s/);
   });
 
+  test('a packed graph: raw ONNX Runtime runs it packed, as the service does', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-packed-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // A generated tiny model: its folder has the packed graph, which the service prefers.
+    const generated = await run(['generate', '--preset', 'tiny', '--out', dir]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const { code, stdout, stderr } = await run([
+      'bench',
+      '--model-dir',
+      dir,
+      '--texts',
+      '24',
+      '--rounds',
+      '1',
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.graph, join(dir, 'onnx', 'model_packed.onnx'));
+    assert.equal(result.graphKind, 'packed');
+    assert.ok(result.raw[0] > 0 && result.service[0] > 0);
+  });
+
   test('a raw graph unlike the served one is refused in one line, exit 2, before anything is timed', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-graph-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

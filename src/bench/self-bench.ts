@@ -87,7 +87,8 @@ export async function runSelfBench(
         `refusing to compare unlike graphs: the service serves ${served}, not ${graph} (check MODEL_DTYPE and BATCH_PACKING)`,
       );
     }
-    const graphKind = served === service.model.files.packedOnnxPath ? 'packed' : 'padded';
+    const packed = service.model.files.packedOnnxPath;
+    const graphKind = packed !== undefined && served === resolve(packed) ? 'packed' : 'padded';
     const tokenizer = ModelTokenizer.fromModelFiles(
       service.model.files,
       service.model.config.maxPositions,
