@@ -31,7 +31,7 @@ const PHASE = { count: 720, lanes: 4, paceMs: 80 } as const;
 const RATE_INTERVAL = '4s';
 /**
  * |fleet PSI − /monitoring's PSI| allowed on one replica: float rounding only (sums in another
- * order); runs on this machine differed by at most 6e-17.
+ * order); runs on this machine differed by at most 2e-16.
  */
 const AGREEMENT = 1e-9;
 /** Malformed /predict bodies sent during the first phase, and the refusal type of each. */
