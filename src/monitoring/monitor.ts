@@ -1,105 +1,33 @@
 import { bonferroniAlpha } from './bonferroni.js';
-import { BinLayout } from './bin-layout.js';
 import { binIndex } from './bin-edges.js';
 import { buildProfile } from './build-profile.js';
-import { estimatedAccuracy, type Calibration } from './calibration.js';
-import { chiSquareHomogeneity, type ChiSquareResult } from './chi-square.js';
+import { estimatedAccuracy } from './calibration.js';
+import { chiSquareHomogeneity } from './chi-square.js';
 import { FeedbackWindow } from './feedback.js';
-import { profileFeatures, type ReferenceProfile } from './profile.js';
+import { openLiveReference, type FeatureFigures, type LiveReference } from './live-reference.js';
+import {
+  DEFAULT_EVALUATE_EVERY,
+  DEFAULT_FAMILY_ALPHA,
+  type MonitorOptions,
+} from './monitor-options.js';
+import { accuracyReport, driftMessage, featureReport } from './monitor-report.js';
 import { psi } from './psi.js';
 import { BOOTSTRAP_QUANTILE, SizeAwarePsi } from './psi-threshold.js';
 import type { FeatureReport, MonitoringReport, MonitorReason } from './report.js';
 import { StatusTracker, worse, type Level } from './status-tracker.js';
 import {
-  REQUEST_FEATURE,
   TEXT_FEATURES,
   type FeatureReference,
   type FeatureVector,
   type MonitorStatus,
 } from './types.js';
-import { SlidingWindow } from './window.js';
 
-/** The monitor's knobs: the MONITOR_* settings (config.ts documents each), mapped by H2. */
-export interface MonitorOptions {
-  /** The reference profile; undefined: the first `referenceSize` texts become the reference. */
-  readonly reference: ReferenceProfile | undefined;
-  /** Where the profile was read from, for the report. */
-  readonly referencePath?: string;
-  readonly referenceSize: number;
-  readonly windowSeconds: number;
-  readonly windowMaxTexts: number;
-  /** Texts (requests, for texts_per_request) a feature's window needs before any verdict. */
-  readonly minTexts: number;
-  readonly psiWarning: number;
-  readonly psiAlert: number;
-  /** Evaluations that must agree before a status changes. */
-  readonly consecutive: number;
-  readonly minAccuracy: number;
-  readonly maxAccuracyDrop: number;
-  readonly minFeedback: number;
-  readonly feedbackWindow: number;
-  /** Class labels in class-id order. */
-  readonly labels: readonly string[];
-  /** The class the positive rate counts (descriptors.ts positiveClassId). */
-  readonly positiveId: number;
-  /** Chance of a false drift verdict among all features at one evaluation (Bonferroni). */
-  readonly familyAlpha?: number;
-  /** Texts between two evaluations as traffic arrives (report() evaluates too). */
-  readonly evaluateEvery?: number;
-}
-
-/** The documented defaults (contract item 7), for callers and tests that set no config. */
-export const MONITOR_DEFAULTS = {
-  referenceSize: 500,
-  windowSeconds: 600,
-  windowMaxTexts: 5000,
-  minTexts: 200,
-  psiWarning: 0.1,
-  psiAlert: 0.25,
-  consecutive: 3,
-  minAccuracy: 0.75,
-  maxAccuracyDrop: 0.1,
-  minFeedback: 100,
-  feedbackWindow: 1000,
-} as const;
-
-/** 5% across all features: with a dozen of them, each is tested at about 0.4%. */
-export const DEFAULT_FAMILY_ALPHA = 0.05;
-/**
- * Texts between evaluations. With minTexts 200 and 3 consecutive evaluations, a verdict is
- * reached at 300 texts, well within the 500 the contract allows.
- */
-export const DEFAULT_EVALUATE_EVERY = 50;
-
-/** One feature's figures at the last evaluation. */
-interface FeatureFigures {
-  texts: number;
-  psi: number | undefined;
-  sizeAware: number | undefined;
-  test: ChiSquareResult | undefined;
-  level: Level;
-  /** Whether sizeAware and test are computed for the last evaluation (complete()). */
-  completed: boolean;
-}
-
-/** Everything that exists once the reference does. */
-interface Active {
-  readonly profile: ReferenceProfile;
-  readonly source: 'profile' | 'first_traffic';
-  readonly layout: BinLayout;
-  readonly window: SlidingWindow;
-  /** Reference counts per bin (shares × its texts or requests), flat as the layout. */
-  readonly referenceCounts: Float64Array;
-  readonly referenceSizes: readonly number[];
-  readonly references: ReadonlyMap<string, FeatureReference>;
-  readonly binTotals: ReadonlyMap<string, Float64Array>;
-  readonly trackers: readonly StatusTracker[];
-  readonly figures: FeatureFigures[];
-  readonly estimate: StatusTracker;
-  readonly calibration: Calibration;
-  readonly confidence: number;
-  readonly referenceEstimated: number | undefined;
-}
+export {
+  DEFAULT_EVALUATE_EVERY,
+  DEFAULT_FAMILY_ALPHA,
+  MONITOR_DEFAULTS,
+  type MonitorOptions,
+} from './monitor-options.js';
 
 /**
  * Watches live traffic against a reference: per feature a PSI and a chi-square test of the
@@ -111,7 +39,7 @@ interface Active {
  * `evaluateEvery` texts a pass over the bins.
  */
 export class Monitor {
-  private active: Active | undefined;
+  private active: LiveReference | undefined;
   private readonly learning: { vectors: number[][]; requests: number[] } = {
     vectors: [],
     requests: [],
@@ -135,7 +63,8 @@ export class Monitor {
     this.outcomes = new Float64Array(classes * classes);
     this.familyAlpha = options.familyAlpha ?? DEFAULT_FAMILY_ALPHA;
     this.evaluateEvery = options.evaluateEvery ?? DEFAULT_EVALUATE_EVERY;
-    if (options.reference) this.active = this.activate(options.reference, 'profile');
+    if (options.reference)
+      this.active = openLiveReference(options.reference, 'profile', options, this.clock);
   }
 
   /** One request's texts, each as its feature vector (types.ts order). */
@@ -208,67 +137,11 @@ export class Monitor {
     });
     learning.vectors = [];
     learning.requests = [];
-    this.active = this.activate(profile, 'first_traffic');
-  }
-
-  private activate(profile: ReferenceProfile, source: Active['source']): Active {
-    const names = profileFeatures(profile);
-    const references = new Map<string, FeatureReference>(
-      names.map((name) => [name, profile.features[name] as FeatureReference]),
-    );
-    const layout = new BinLayout(names, references);
-    const window = new SlidingWindow(
-      layout,
-      { windowSeconds: this.options.windowSeconds, maxTexts: this.options.windowMaxTexts },
-      this.clock,
-    );
-    const referenceSizes = names.map((name) =>
-      name === REQUEST_FEATURE ? profile.source.requests : profile.source.texts,
-    );
-    const referenceCounts = new Float64Array(layout.totalBins);
-    names.forEach((_, f) => {
-      for (let b = 0; b < layout.bins(f); b++) {
-        const bin = (layout.binStart[f] as number) + b;
-        referenceCounts[bin] = (layout.shares[bin] as number) * (referenceSizes[f] as number);
-      }
-    });
-    const binTotals = new Map(
-      names.map((name, f) => {
-        const start = layout.binStart[f] as number;
-        return [name, window.cumulative.subarray(start, start + layout.bins(f))] as const;
-      }),
-    );
-    const confidence = names.indexOf('confidence');
-    const calibration = profile.calibration;
-    const shares = profile.features.confidence?.shares ?? [];
-    const referenceEstimated = profile.metrics?.accuracy ?? estimatedAccuracy(shares, calibration);
-    return {
-      profile,
-      source,
-      layout,
-      window,
-      referenceCounts,
-      referenceSizes,
-      references,
-      binTotals,
-      trackers: names.map(() => new StatusTracker(this.options.consecutive)),
-      figures: names.map(() => ({
-        texts: 0,
-        psi: undefined,
-        sizeAware: undefined,
-        test: undefined,
-        level: 'warming_up',
-        completed: true,
-      })),
-      estimate: new StatusTracker(this.options.consecutive),
-      calibration,
-      confidence,
-      referenceEstimated,
-    };
+    this.active = openLiveReference(profile, 'first_traffic', this.options, this.clock);
   }
 
   /** One evaluation: every feature's figures and verdict, and the estimated accuracy's. */
-  private evaluate(active: Active): void {
+  private evaluate(active: LiveReference): void {
     const { layout, window, figures, trackers } = active;
     // Read first: drops the slots that aged out, so the counts below are the window's now.
     const windowTexts = window.texts;
@@ -298,7 +171,7 @@ export class Monitor {
    * threshold both (a big enough change, and more than this window's size explains) and the
    * chi-square test rejects at the Bonferroni-corrected level.
    */
-  private level(active: Active, f: number, alpha: number): Level {
+  private level(active: LiveReference, f: number, alpha: number): Level {
     const { options } = this;
     const figure = active.figures[f] as FeatureFigures;
     if (figure.texts < options.minTexts || figure.psi === undefined) return 'warming_up';
@@ -315,7 +188,7 @@ export class Monitor {
   }
 
   /** The size-aware threshold and the test of feature f, on the window as last evaluated. */
-  private complete(active: Active, f: number): void {
+  private complete(active: LiveReference, f: number): void {
     const figure = active.figures[f] as FeatureFigures;
     if (figure.completed) return;
     figure.completed = true;
@@ -343,12 +216,12 @@ export class Monitor {
     );
   }
 
-  private estimate(active: Active): number | undefined {
+  private estimate(active: LiveReference): number | undefined {
     const start = active.layout.binStart[active.confidence] as number;
     return estimatedAccuracy(active.window.counts, active.calibration, start);
   }
 
-  private estimateLevel(active: Active): Level {
+  private estimateLevel(active: LiveReference): Level {
     const texts = (active.figures[active.confidence] as FeatureFigures).texts;
     const estimate = this.estimate(active);
     if (texts < this.options.minTexts || estimate === undefined) return 'warming_up';
@@ -362,13 +235,7 @@ export class Monitor {
     return floored || dropped ? 'alert' : 'ok';
   }
 
-  /** Below MONITOR_MIN_ACCURACY, or more than MONITOR_MAX_ACCURACY_DROP under `reference`. */
-  private belowFloor(value: number, reference: number | undefined): boolean {
-    const { minAccuracy, maxAccuracyDrop } = this.options;
-    return value < minAccuracy || (reference !== undefined && reference - value > maxAccuracyDrop);
-  }
-
-  private compose(active: Active | undefined): MonitoringReport {
+  private compose(active: LiveReference | undefined): MonitoringReport {
     const { options } = this;
     const messages: string[] = [];
     const reasons = new Set<MonitorReason>();
@@ -397,7 +264,15 @@ export class Monitor {
       if (windowTexts < options.minTexts)
         messages.push(`warming up: ${windowTexts} of ${options.minTexts} texts in the window`);
     }
-    const accuracy = this.accuracyBlock(active, messages);
+    const accuracy = accuracyReport(
+      {
+        options,
+        feedback: this.feedback,
+        active,
+        estimated: active ? this.estimate(active) : undefined,
+      },
+      messages,
+    );
     if (accuracy.breach) reasons.add('retrain');
     const status: MonitorStatus = accuracy.breach ? 'alert' : featureStatus;
     const profile = active?.profile;
@@ -438,114 +313,6 @@ export class Monitor {
       accuracy,
     };
   }
-
-  private accuracyBlock(
-    active: Active | undefined,
-    messages: string[],
-  ): MonitoringReport['accuracy'] {
-    const { options, feedback } = this;
-    const live = feedback.metrics();
-    const outcomes = feedback.outcomes;
-    const referenceMetrics = active?.profile.metrics;
-    const reference = referenceMetrics?.accuracy;
-    const estimated = active ? this.estimate(active) : undefined;
-    const referenceEstimated = active?.referenceEstimated;
-    let breach: 'live' | 'estimated' | null = null;
-    if (live && outcomes >= options.minFeedback && this.belowFloor(live.accuracy, reference)) {
-      breach = 'live';
-      messages.push(
-        `retrain: live accuracy ${live.accuracy.toFixed(3)} over ${outcomes} outcomes` +
-          (reference === undefined ? '' : ` (reference ${reference.toFixed(3)})`) +
-          ` is below the floor`,
-      );
-    } else if (active?.estimate.status === 'alert' && estimated !== undefined) {
-      breach = 'estimated';
-      messages.push(
-        `retrain: estimated accuracy ${estimated.toFixed(3)} from confidence` +
-          (referenceEstimated === undefined
-            ? ''
-            : ` (reference ${referenceEstimated.toFixed(3)})`) +
-          ' is below the floor',
-      );
-    }
-    const floor =
-      reference === undefined
-        ? options.minAccuracy
-        : Math.max(options.minAccuracy, reference - options.maxAccuracyDrop);
-    return {
-      live: live?.accuracy ?? null,
-      reference: reference ?? null,
-      estimated: estimated ?? null,
-      referenceEstimated: referenceEstimated ?? null,
-      liveMetrics: live ? { ...live } : null,
-      referenceMetrics: referenceMetrics ? { ...referenceMetrics } : null,
-      liveExpected: feedback.expectedAccuracy() ?? null,
-      outcomes,
-      outcomesSeen: feedback.seen,
-      minFeedback: options.minFeedback,
-      feedbackWindow: options.feedbackWindow,
-      calibration: active?.calibration.method ?? null,
-      minAccuracy: options.minAccuracy,
-      maxAccuracyDrop: options.maxAccuracyDrop,
-      floor,
-      drop: live && reference !== undefined ? reference - live.accuracy : null,
-      estimatedDrop:
-        estimated !== undefined && referenceEstimated !== undefined
-          ? referenceEstimated - estimated
-          : null,
-      breach,
-    };
-  }
 }
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
-
-function featureReport(
-  name: string,
-  status: MonitorStatus,
-  figure: FeatureFigures,
-  options: MonitorOptions,
-  alpha: number,
-): FeatureReport {
-  const { test } = figure;
-  return {
-    name,
-    status,
-    texts: figure.texts,
-    psi: figure.psi ?? null,
-    thresholds: {
-      warning: options.psiWarning,
-      alert: options.psiAlert,
-      sizeAware:
-        figure.sizeAware === undefined || !Number.isFinite(figure.sizeAware)
-          ? null
-          : figure.sizeAware,
-    },
-    test: test
-      ? {
-          name: 'chi_square',
-          statistic: test.statistic,
-          degreesOfFreedom: test.degreesOfFreedom,
-          pValue: test.pValue,
-          alpha,
-        }
-      : null,
-    effectSize: test ? { name: 'cramers_v', value: test.cramersV } : null,
-  };
-}
-
-function driftMessage(
-  name: string,
-  status: 'drift' | 'alert',
-  figure: FeatureFigures,
-  options: MonitorOptions,
-  alpha: number,
-): string {
-  const band = status === 'alert' ? options.psiAlert : options.psiWarning;
-  const what = status === 'alert' ? 'retraining candidate' : 'drift';
-  return (
-    `${what}: ${name} PSI ${(figure.psi ?? 0).toFixed(3)} (band ${band}, size-aware ` +
-    `${(figure.sizeAware ?? 0).toFixed(3)}), chi-square p ${(figure.test?.pValue ?? 1).toExponential(1)} ` +
-    `(alpha ${alpha.toExponential(1)}), Cramér's V ${(figure.test?.cramersV ?? 0).toFixed(2)}`
-  );
-}
