@@ -5,7 +5,7 @@
  * is 5 s instead of minutes (range windows unchanged: the 10-minute window covers the whole
  * run). The load sends SST-2 sentences, then, halfway, questions and long texts; the test
  * checks that the fleet PSI is recorded and rises past the alert band after the drift, that
- * the drift alert goes pending and then firing (and no drift alert before the drift), that
+ * the drift alert goes pending and then firing (and none fires before the drift), that
  * every dashboard query returns data, and that the fleet PSI on this one replica agrees with
  * its /monitoring. It draws the dashboard's main panels from Prometheus's answers
  * (docs/images/monitoring-*.png with UPDATE_DOCS_IMAGES=1). About a minute and a half.
@@ -207,15 +207,19 @@ describe('the shipped rules and dashboard on a real Prometheus', { skip, timeout
       );
   });
 
-  test('the drift alert goes pending, then firing, after the drift and not before', () => {
+  test('the drift alert goes pending, then firing, after the drift; none fires before it', () => {
+    // On in-distribution traffic a feature may be past its threshold for an evaluation or two
+    // by chance (pending); holding it for `for:` is what makes an alert, and none may fire.
     assert.deepEqual(
       sightings
-        .filter((s) => s.t < times.drift)
+        .filter((s) => s.t < times.drift && s.alert.state === 'firing')
         .map((s) => `${s.alert.labels.alertname} ${s.alert.labels.feature}`),
       [],
-      'no drift alert on in-distribution traffic',
+      'no drift alert fires on in-distribution traffic',
     );
-    const drift = sightings.filter((s) => s.alert.labels.alertname === 'SentimentAPIInputDrift');
+    const drift = sightings.filter(
+      (s) => s.alert.labels.alertname === 'SentimentAPIInputDrift' && s.t >= times.drift,
+    );
     const pending = drift.find((s) => s.alert.state === 'pending');
     const firing = drift.find((s) => s.alert.state === 'firing');
     assert.ok(pending, 'pending seen');
