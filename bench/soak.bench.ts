@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     // 3: the same soak through nginx to three replicas with Redis (devkit/topology/fleet-soak.ts).
     replicas: { type: 'string', default: '1' },
+    // With --replicas: texts per second over all clients (unset: as fast as answered).
+    'texts-per-second': { type: 'string' },
     // With --replicas: the checkout whose service runs (e.g. a git worktree of a commit).
     'service-root': { type: 'string' },
   },

@@ -36,6 +36,9 @@ export async function fleetSoak(
     warmupSeconds,
     env,
     ...(typeof args['service-root'] === 'string' ? { serviceRoot: args['service-root'] } : {}),
+    ...(typeof args['texts-per-second'] === 'string'
+      ? { textsPerSecond: Number(args['texts-per-second']) }
+      : {}),
   });
   const out = String(args.out);
   mkdirSync(out, { recursive: true });

@@ -18,6 +18,11 @@ export interface FleetSoakOptions {
   /** Environment of every replica. */
   readonly env: Readonly<Record<string, string>>;
   readonly serviceRoot?: string;
+  /**
+   * Texts per second over all clients; unset, as fast as answered. Paced, V8 sizes each
+   * replica's heap the same way whatever else the machine runs (devkit/soak-run.ts).
+   */
+  readonly textsPerSecond?: number;
 }
 
 export interface FleetSoakResult {
@@ -69,6 +74,7 @@ export async function runFleetSoak(options: FleetSoakOptions): Promise<FleetSoak
         sampleEveryMs: options.durationMs,
         clients: options.clients,
         textsPerRequest: options.textsPerRequest,
+        ...(options.textsPerSecond ? { textsPerSecond: options.textsPerSecond } : {}),
       });
     } finally {
       clearInterval(timer);
