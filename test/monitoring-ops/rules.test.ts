@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { REPO_ROOT } from '../../devkit/shared-data.js';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
 import { PSI_MIN_SHARE } from '../../src/monitoring/types.js';
 import {
@@ -50,6 +51,19 @@ describe('shipped Prometheus rules', () => {
       writeFileSync(operatorCopy, stringify({ groups: operatorGroups() }));
       const operator = await promtool('check', 'rules', operatorCopy);
       assert.ok(operator.ok, operator.output);
+    },
+  );
+
+  test(
+    "promtool check config: the Compose stack's prometheus.yml",
+    { skip: skipWithoutPromtool() },
+    async () => {
+      const result = await promtool(
+        'check',
+        'config',
+        join(REPO_ROOT, 'deploy/prometheus/prometheus.yml'),
+      );
+      assert.ok(result.ok, result.output);
     },
   );
 
