@@ -2,12 +2,13 @@
  * bench:serve — what the service keeps of ONNX Runtime's speed, in one run on one machine:
  *
  *   flock /tmp/bench.lock npm run bench:serve -- [--model-dir DIR] [--dtype fp32|int8] [--quick]
- *     [--env BATCH_MAX_DELAY_MS=0 ...] [--parts 1,2,3,4] [--pools 2x1,1x2] [--batch-sizes 1,8,32]
+ *     [--env BATCH_MAX_DELAY_MS=0 ...] [--parts 1,2,3,4,5] [--pools 2x1,1x2] [--batch-sizes 1,8,32]
  *
  * (1) the raw ONNX Runtime ceiling (bench/lib/serve/ceiling.ts), (2) the service on cache
  * misses against it (misses.ts), (3) the load profile against the service with Redis and
  * against bench/noop-server.ts (load-profile.ts), (4) one text on the idle service against a
- * batch-1 forward pass (idle-latency.ts). `--pools` lists the raw worker pools as
+ * batch-1 forward pass (idle-latency.ts), (5) what the monitor costs: (2) and (3) with MONITOR=1
+ * and MONITOR=0 in paired rounds (monitor-cost.ts). `--pools` lists the raw worker pools as
  * workers×threads; `--env` sets the service's knobs (src/config.ts). `--dtype` (default: the
  * environment's MODEL_DTYPE, else fp32) chooses the graph every part runs, raw and served
  * alike; a service found serving another graph stops the run. Each part's file says what
@@ -39,6 +40,12 @@ import {
   type LoadComparison,
 } from './lib/serve/load-profile.js';
 import { addMissRows, measureMisses, NO_MISSES, type Misses } from './lib/serve/misses.js';
+import {
+  addMonitorRows,
+  measureMonitorCost,
+  NO_MONITOR_COST,
+  type MonitorCost,
+} from './lib/serve/monitor-cost.js';
 import { ReportTable } from './lib/serve/report-table.js';
 import { assertServesGraph } from './lib/serve/same-graph.js';
 import type { ServeContext } from './lib/serve/serve-context.js';
@@ -53,7 +60,7 @@ const { values: args } = parseArgs({
     dtype: { type: 'string', default: process.env.MODEL_DTYPE ?? 'fp32' },
     quick: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true, default: [] },
-    parts: { type: 'string', default: '1,2,3,4' },
+    parts: { type: 'string', default: '1,2,3,4,5' },
     pools: { type: 'string' },
     'batch-sizes': { type: 'string' },
     out: { type: 'string' },
@@ -112,7 +119,7 @@ process.stderr.write(
 );
 
 // (1) first, with no server running; (4) then (2) on one service with no cache, so every
-// request reaches the model; (3) last, with Redis.
+// request reaches the model; (3) with Redis; (5) last, two services at once.
 const ceiling: Ceiling = parts.has(1)
   ? await measureCeiling(ctx)
   : { raw: [], rawArrival: undefined };
@@ -132,12 +139,14 @@ if (parts.has(2) || parts.has(4)) {
   }
 }
 const load: LoadComparison = parts.has(3) ? await measureLoadProfile(ctx) : NO_LOAD_COMPARISON;
+const monitorCost: MonitorCost = parts.has(5) ? await measureMonitorCost(ctx) : NO_MONITOR_COST;
 
 const table = new ReportTable();
 addCeilingRows(ctx, ceiling, table);
 addMissRows(ctx, misses, ceiling, table);
 addLoadRows(load, table);
 addIdleRows(ctx, idle, table);
+addMonitorRows(monitorCost, table);
 console.log(
   `\nbench:serve — ${files.dir} (${config.modelDtype}), ${ctx.cores} cores, knobs ${JSON.stringify(knobs)}`,
 );
@@ -162,6 +171,7 @@ writeFileSync(
       ...misses,
       idle: idleSummary(idle),
       ...load,
+      ...monitorCost,
       table: table.rows,
     },
     // The per-second series belong to `npm run load` runs; a summary is enough here.

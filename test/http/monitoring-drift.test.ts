@@ -84,10 +84,10 @@ describe(
       assert.equal(r.status, 'ok', JSON.stringify({ messages: r.messages, ...statuses(r) }));
       assert.deepEqual(r.reasons, []);
       for (const feature of r.features) {
-      // texts_per_request counts requests: 47 of them, fewer than MONITOR_MIN_TEXTS.
-      const expected = feature.name === 'texts_per_request' ? 'warming_up' : 'ok';
-      assert.equal(feature.status, expected, feature.name);
-    }
+        // texts_per_request counts requests: 47 of them, fewer than MONITOR_MIN_TEXTS.
+        const expected = feature.name === 'texts_per_request' ? 'warming_up' : 'ok';
+        assert.equal(feature.status, expected, feature.name);
+      }
     });
 
     test('only negative reviews: the positive rate and confidence move, the input descriptors do not', async (t) => {
@@ -142,6 +142,74 @@ describe(
         const metrics = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
         assert.ok(metrics.includes('sentiment_monitor_feature_status{feature="upper_share"} 2\n'));
         assert.ok(metrics.includes('sentiment_monitor_status{status="alert"} 1\n'));
+      },
+    );
+  },
+);
+
+describe(
+  "drift against the bundled model's shipped profile (the default)",
+  { skip: skipWithoutShared('data', 'sst2', 'dev.tsv') },
+  () => {
+    // The profile was built one text per request (a TSV has no requests): send them so.
+    const sendOneByOne = async (t: TestApp, texts: readonly string[]) => {
+      for (const text of texts) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/predict',
+          payload: { text: [text] },
+        });
+        assert.equal(res.statusCode, 200, res.body);
+      }
+    };
+
+    test(
+      'SST-2 dev, shuffled, stays ok; SQuAD questions alert, the [CLS] projection among them',
+      {
+        skip: skipWithoutShared(
+          'data',
+          'distilbert-base-uncased',
+          'fixtures',
+          'squad_dev_v1.1_questions_bert_uncased_ids.jsonl',
+        ),
+      },
+      async (t) => {
+        const app = await build(t);
+        const first = await report(app);
+        assert.equal(first.reference.source, 'profile');
+        assert.ok(
+          first.features.some((f) => f.name === 'representation_pc1'),
+          'the projection is watched',
+        );
+        await sendOneByOne(
+          app,
+          shuffled(readSst2(SST2_DEV), 7)
+            .slice(0, 400)
+            .map((row) => row.sentence),
+        );
+        const calm = await report(app);
+        assert.equal(
+          calm.status,
+          'ok',
+          JSON.stringify({ messages: calm.messages, ...statuses(calm) }),
+        );
+
+        const questions = readFileSync(SQUAD, 'utf8')
+          .split('\n')
+          .filter((line) => line !== '')
+          .slice(0, 5000)
+          .map((line) => (JSON.parse(line) as { text: string }).text);
+        // A fresh replica, so the window holds questions only.
+        const shifted = await build(t);
+        await sendOneByOne(shifted, questions.slice(0, 400));
+        const r = await report(shifted);
+        assert.equal(r.status, 'alert', JSON.stringify(statuses(r)));
+        const alerted = r.features.filter((f) => f.status === 'alert').map((f) => f.name);
+        assert.ok(alerted.includes('upper_share'), alerted.join());
+        assert.ok(
+          alerted.some((name) => name.startsWith('representation_pc')),
+          alerted.join(),
+        );
       },
     );
   },
