@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '1' },
     // With --replicas: texts per second over all clients (unset: as fast as answered).
     'texts-per-second': { type: 'string' },
+    // With --replicas: a warm-up counted in texts through the fleet, instead of --warmup-seconds.
+    'warmup-texts': { type: 'string' },
     // With --replicas: the checkout whose service runs (e.g. a git worktree of a commit).
     'service-root': { type: 'string' },
   },

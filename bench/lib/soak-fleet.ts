@@ -36,6 +36,9 @@ export async function fleetSoak(
     warmupSeconds,
     env,
     ...(typeof args['service-root'] === 'string' ? { serviceRoot: args['service-root'] } : {}),
+    ...(typeof args['warmup-texts'] === 'string'
+      ? { warmupTexts: Number(args['warmup-texts']) }
+      : {}),
     ...(typeof args['texts-per-second'] === 'string'
       ? { textsPerSecond: Number(args['texts-per-second']) }
       : {}),
@@ -74,7 +77,7 @@ export async function fleetSoak(
   for (const r of result.replicas) {
     const rss = r.samples.map((s) => s.rssBytes);
     console.log(
-      `replica ${r.index}: RSS start ${mb(rss[0] ?? 0)}, max ${mb(Math.max(...rss))}; after ${warmupSeconds} s: first third max ${mb(r.growth.firstThirdMaxBytes)}, last third max ${mb(r.growth.lastThirdMaxBytes)}, growth ${mb(r.growth.growthBytes)} (bound ${bound} MB)`,
+      `replica ${r.index}: RSS start ${mb(rss[0] ?? 0)}, max ${mb(Math.max(...rss))}; after ${result.warmupSeconds.toFixed(0)} s: first third max ${mb(r.growth.firstThirdMaxBytes)}, last third max ${mb(r.growth.lastThirdMaxBytes)}, growth ${mb(r.growth.growthBytes)} (bound ${bound} MB)`,
     );
   }
   console.log(`wrote ${join(out, 'soak-fleet.json')}, soak-fleet-memory.svg, .png`);
