@@ -4,8 +4,8 @@ import type { FeatureReference } from './types.js';
  * Every monitored feature's bins in flat typed arrays, so counting a text is a binary search
  * and an increment per feature, with nothing allocated: feature f's edges are
  * `edges[edgeStart[f] .. edgeStart[f] + edgeCount[f])` and its bins
- * `binStart[f] .. binStart[f] + edgeCount[f]`. The last feature is the per-request one; the
- * others are read from a text's feature vector at their own index.
+ * `binStart[f] .. binStart[f] + edgeCount[f]`. With `perRequest`, the last feature is the
+ * per-request one; the others are read from a text's feature vector at their own index.
  */
 export class BinLayout {
   readonly edges: Float64Array;
@@ -14,7 +14,7 @@ export class BinLayout {
   readonly binStart: Int32Array;
   /** Bins of all features together. */
   readonly totalBins: number;
-  /** Features read from a text's vector (all but the last, the per-request one). */
+  /** Features read from a text's vector (all but the per-request one, when there is one). */
   readonly textFeatures: number;
   /** Reference shares, flat, in bin order. */
   readonly shares: Float64Array;
@@ -23,6 +23,8 @@ export class BinLayout {
     /** Feature names: the text features in vector order, then the per-request feature. */
     readonly names: readonly string[],
     references: ReadonlyMap<string, FeatureReference>,
+    /** Whether the last name is the per-request feature (false: text features only). */
+    readonly perRequest = true,
   ) {
     const count = names.length;
     this.edgeStart = new Int32Array(count);
@@ -47,7 +49,7 @@ export class BinLayout {
       this.shares.set(reference.shares, this.binStart[f]);
     });
     this.totalBins = bins;
-    this.textFeatures = count - 1;
+    this.textFeatures = perRequest ? count - 1 : count;
   }
 
   /** Bins of feature f. */

@@ -26,8 +26,11 @@ export interface ProfileInput {
   readonly representations?: readonly ArrayLike<number>[];
   /** Components of the projection (default 3). */
   readonly components?: number;
-  /** Texts in each request the texts came in (texts_per_request's reference). */
-  readonly textsPerRequest: readonly number[];
+  /**
+   * Texts in each request the texts came in (texts_per_request's reference); undefined when
+   * the data had no requests (a flat file): the profile then has no texts_per_request.
+   */
+  readonly textsPerRequest: readonly number[] | undefined;
   /** Per text, the predicted class id; with `actual`, the reference's metrics. */
   readonly predicted?: readonly number[];
   /** Per text, its label's class id: a labelled profile (metrics, calibrated accuracy). */
@@ -71,7 +74,8 @@ export function buildProfile(input: ProfileInput): ReferenceProfile {
       add(representationFeature(k + 1), values);
     });
   }
-  add(REQUEST_FEATURE, input.textsPerRequest);
+  const { textsPerRequest } = input;
+  if (textsPerRequest) add(REQUEST_FEATURE, textsPerRequest);
 
   const confidence = column(TEXT_FEATURES.indexOf('confidence'));
   const confidenceEdges = features.confidence?.edges ?? [];
@@ -91,7 +95,7 @@ export function buildProfile(input: ProfileInput): ReferenceProfile {
     source: {
       data: input.data,
       texts: vectors.length,
-      requests: input.textsPerRequest.length,
+      ...(textsPerRequest ? { requests: textsPerRequest.length } : {}),
       labelled: metrics !== undefined,
       createdAt: (input.createdAt ?? new Date()).toISOString(),
       ...(input.model ? { model: input.model } : {}),

@@ -2,7 +2,8 @@ import { BinLayout } from './bin-layout.js';
 import { estimatedAccuracy, type Calibration } from './calibration.js';
 import type { ChiSquareResult } from './chi-square.js';
 import type { MonitorOptions } from './monitor-options.js';
-import { profileFeatures, type ReferenceProfile } from './profile.js';
+import { featureReference } from './bin-edges.js';
+import { hasRequestFeature, profileFeatures, type ReferenceProfile } from './profile.js';
 import { StatusTracker, type Level } from './status-tracker.js';
 import { REQUEST_FEATURE, type FeatureReference } from './types.js';
 import { SlidingWindow } from './window.js';
@@ -18,10 +19,12 @@ export interface FeatureFigures {
   completed: boolean;
 }
 
-/** Everything that exists once the reference does: its bins, the live window, the verdicts. */
-export interface LiveReference {
-  readonly profile: ReferenceProfile;
-  readonly source: 'profile' | 'first_traffic';
+/**
+ * Features watched together over one window: their bins laid out flat, the live window, the
+ * reference's counts for the chi-square test, the export's per-bin counters (views of the
+ * window's), a status tracker and the last figures per feature.
+ */
+export interface FeatureGroup {
   readonly layout: BinLayout;
   readonly window: SlidingWindow;
   /** Reference counts per bin (shares × its texts or requests), flat as the layout. */
@@ -31,36 +34,37 @@ export interface LiveReference {
   readonly binTotals: ReadonlyMap<string, Float64Array>;
   readonly trackers: readonly StatusTracker[];
   readonly figures: FeatureFigures[];
+}
+
+/** Everything that exists once the reference does: its bins, the live window, the verdicts. */
+export interface LiveReference extends FeatureGroup {
+  readonly profile: ReferenceProfile;
+  readonly source: 'profile' | 'first_traffic';
   readonly estimate: StatusTracker;
   readonly calibration: Calibration;
   readonly confidence: number;
   readonly referenceEstimated: number | undefined;
 }
 
+type GroupOptions = Pick<MonitorOptions, 'windowSeconds' | 'windowMaxTexts' | 'consecutive'>;
+
 /**
- * The live side of a reference profile: its bins laid out flat, an empty window over them,
- * the reference's counts for the chi-square test (shares × its texts, or requests for
- * texts_per_request), the export's per-bin counters as views of the window's, a status
- * tracker per feature and one for the estimated accuracy.
+ * A group over `names` (text features in vector order, then texts_per_request when
+ * `perRequest`), each with its reference and the size of the data behind it.
  */
-export function openLiveReference(
-  profile: ReferenceProfile,
-  source: LiveReference['source'],
-  options: Pick<MonitorOptions, 'windowSeconds' | 'windowMaxTexts' | 'consecutive'>,
+export function openFeatureGroup(
+  names: readonly string[],
+  references: ReadonlyMap<string, FeatureReference>,
+  referenceSizes: readonly number[],
+  perRequest: boolean,
+  options: GroupOptions,
   clock: () => number,
-): LiveReference {
-  const names = profileFeatures(profile);
-  const references = new Map<string, FeatureReference>(
-    names.map((name) => [name, profile.features[name] as FeatureReference]),
-  );
-  const layout = new BinLayout(names, references);
+): FeatureGroup {
+  const layout = new BinLayout(names, references, perRequest);
   const window = new SlidingWindow(
     layout,
     { windowSeconds: options.windowSeconds, maxTexts: options.windowMaxTexts },
     clock,
-  );
-  const referenceSizes = names.map((name) =>
-    name === REQUEST_FEATURE ? profile.source.requests : profile.source.texts,
   );
   const referenceCounts = new Float64Array(layout.totalBins);
   names.forEach((_, f) => {
@@ -75,13 +79,7 @@ export function openLiveReference(
       return [name, window.cumulative.subarray(start, start + layout.bins(f))] as const;
     }),
   );
-  const confidence = names.indexOf('confidence');
-  const calibration = profile.calibration;
-  const shares = profile.features.confidence?.shares ?? [];
-  const referenceEstimated = profile.metrics?.accuracy ?? estimatedAccuracy(shares, calibration);
   return {
-    profile,
-    source,
     layout,
     window,
     referenceCounts,
@@ -97,9 +95,62 @@ export function openLiveReference(
       level: 'warming_up',
       completed: true,
     })),
+  };
+}
+
+/**
+ * The live side of a reference profile: its features as one group (texts_per_request among
+ * them when the profile has it; else the monitor adds it once learned, requestGroup), the
+ * calibration and a status tracker for the estimated accuracy.
+ */
+export function openLiveReference(
+  profile: ReferenceProfile,
+  source: LiveReference['source'],
+  options: GroupOptions,
+  clock: () => number,
+): LiveReference {
+  const names = profileFeatures(profile);
+  const references = new Map<string, FeatureReference>(
+    names.map((name) => [name, profile.features[name] as FeatureReference]),
+  );
+  const referenceSizes = names.map((name) =>
+    name === REQUEST_FEATURE ? (profile.source.requests as number) : profile.source.texts,
+  );
+  const group = openFeatureGroup(
+    names,
+    references,
+    referenceSizes,
+    hasRequestFeature(profile),
+    options,
+    clock,
+  );
+  const confidence = names.indexOf('confidence');
+  const calibration = profile.calibration;
+  const shares = profile.features.confidence?.shares ?? [];
+  const referenceEstimated = profile.metrics?.accuracy ?? estimatedAccuracy(shares, calibration);
+  return {
+    ...group,
+    profile,
+    source,
     estimate: new StatusTracker(options.consecutive),
     calibration,
     confidence,
     referenceEstimated,
   };
+}
+
+/**
+ * texts_per_request alone, for a profile without it: its reference learned from the sizes
+ * of the first requests (quantile bins, as a first-traffic reference's), its own window.
+ */
+export function openRequestGroup(
+  sizes: readonly number[],
+  options: GroupOptions,
+  clock: () => number,
+): FeatureGroup {
+  const { edges, shares } = featureReference(REQUEST_FEATURE, sizes);
+  const references = new Map<string, FeatureReference>([
+    [REQUEST_FEATURE, { edges: [...edges], shares: [...shares] }],
+  ]);
+  return openFeatureGroup([REQUEST_FEATURE], references, [sizes.length], true, options, clock);
 }

@@ -4,18 +4,26 @@ import { buildProfile } from './build-profile.js';
 import { estimatedAccuracy } from './calibration.js';
 import { chiSquareHomogeneity } from './chi-square.js';
 import { FeedbackWindow } from './feedback.js';
-import { openLiveReference, type FeatureFigures, type LiveReference } from './live-reference.js';
+import {
+  openLiveReference,
+  openRequestGroup,
+  type FeatureFigures,
+  type FeatureGroup,
+  type LiveReference,
+} from './live-reference.js';
 import {
   DEFAULT_EVALUATE_EVERY,
   DEFAULT_FAMILY_ALPHA,
   type MonitorOptions,
 } from './monitor-options.js';
 import { accuracyReport, driftMessage, featureReport } from './monitor-report.js';
+import { hasRequestFeature } from './profile.js';
 import { psi } from './psi.js';
 import { BOOTSTRAP_QUANTILE, SizeAwarePsi } from './psi-threshold.js';
 import type { FeatureReport, MonitoringReport, MonitorReason } from './report.js';
 import { StatusTracker, worse, type Level } from './status-tracker.js';
 import {
+  REQUEST_FEATURE,
   TEXT_FEATURES,
   type FeatureReference,
   type FeatureVector,
@@ -37,6 +45,10 @@ export {
  * `references()` and `feedbackTotals()`. `observe` runs on every /predict (cache hits
  * included), so it does a binary search and an increment per feature and text, and every
  * `evaluateEvery` texts a pass over the bins.
+ *
+ * A profile built from data without requests (a flat TSV) has no texts_per_request: that one
+ * feature's reference is then learned from the sizes of the first `referenceSize` requests
+ * (the request group), warming up meanwhile without holding back the other features.
  */
 export class Monitor {
   private active: LiveReference | undefined;
@@ -49,6 +61,12 @@ export class Monitor {
   private readonly thresholds = new SizeAwarePsi();
   private readonly familyAlpha: number;
   private readonly evaluateEvery: number;
+  /** Sizes of the first requests, while texts_per_request's reference is being learned. */
+  private requestSizes: number[] | undefined;
+  /** texts_per_request with its learned reference, once learned. */
+  private requestGroup: FeatureGroup | undefined;
+  private totals: ReadonlyMap<string, Float64Array> | undefined;
+  private referenceMap: ReadonlyMap<string, FeatureReference> | undefined;
   private sinceEvaluation = 0;
   private evaluatedTexts = -1;
   private evaluations = 0;
@@ -63,8 +81,10 @@ export class Monitor {
     this.outcomes = new Float64Array(classes * classes);
     this.familyAlpha = options.familyAlpha ?? DEFAULT_FAMILY_ALPHA;
     this.evaluateEvery = options.evaluateEvery ?? DEFAULT_EVALUATE_EVERY;
-    if (options.reference)
+    if (options.reference) {
       this.active = openLiveReference(options.reference, 'profile', options, this.clock);
+      if (!hasRequestFeature(options.reference)) this.requestSizes = [];
+    }
   }
 
   /** One request's texts, each as its feature vector (types.ts order). */
@@ -75,6 +95,8 @@ export class Monitor {
       return;
     }
     active.window.observe(vectors);
+    if (this.requestGroup) this.requestGroup.window.observe(vectors);
+    else if (this.requestSizes) this.learnRequest(active, vectors.length);
     this.sinceEvaluation += vectors.length;
     if (this.sinceEvaluation >= this.evaluateEvery) this.evaluate(active);
   }
@@ -98,12 +120,15 @@ export class Monitor {
    * do not exist yet). The arrays are live views: read them, do not keep them.
    */
   binTotals(): ReadonlyMap<string, Float64Array> {
-    return this.active?.binTotals ?? EMPTY;
+    return this.totals ?? this.active?.binTotals ?? EMPTY;
   }
 
-  /** Each feature's bins and reference shares (empty while learning the reference). */
+  /**
+   * Each feature's bins and reference shares (empty while learning the reference). A
+   * texts_per_request learned from traffic joins both maps once learned, counted from then.
+   */
   references(): ReadonlyMap<string, FeatureReference> {
-    return this.active?.references ?? EMPTY;
+    return this.referenceMap ?? this.active?.references ?? EMPTY;
   }
 
   /** Outcomes since start, [predicted][actual], labels.length square. */
@@ -140,12 +165,43 @@ export class Monitor {
     this.active = openLiveReference(profile, 'first_traffic', this.options, this.clock);
   }
 
+  /** Collects a request's size until texts_per_request's reference can be learned. */
+  private learnRequest(active: LiveReference, texts: number): void {
+    const sizes = this.requestSizes as number[];
+    sizes.push(texts);
+    if (sizes.length < this.options.referenceSize) return;
+    const group = openRequestGroup(sizes, this.options, this.clock);
+    this.requestGroup = group;
+    this.requestSizes = undefined;
+    this.totals = new Map([...active.binTotals, ...group.binTotals]);
+    this.referenceMap = new Map([...active.references, ...group.references]);
+  }
+
+  /** The feature groups being watched: the reference's, then texts_per_request if learned. */
+  private groups(active: LiveReference): FeatureGroup[] {
+    return this.requestGroup ? [active, this.requestGroup] : [active];
+  }
+
+  /** Features the Bonferroni split counts: all that are or will be watched. */
+  private featureCount(active: LiveReference | undefined): number {
+    if (!active) return 0;
+    return active.layout.names.length + (this.requestGroup || this.requestSizes ? 1 : 0);
+  }
+
   /** One evaluation: every feature's figures and verdict, and the estimated accuracy's. */
   private evaluate(active: LiveReference): void {
-    const { layout, window, figures, trackers } = active;
     // Read first: drops the slots that aged out, so the counts below are the window's now.
-    const windowTexts = window.texts;
-    const alpha = bonferroniAlpha(this.familyAlpha, layout.names.length);
+    const windowTexts = active.window.texts;
+    const alpha = bonferroniAlpha(this.familyAlpha, this.featureCount(active));
+    for (const group of this.groups(active)) this.evaluateGroup(group, alpha);
+    active.estimate.update(this.estimateLevel(active));
+    this.sinceEvaluation = 0;
+    this.evaluatedTexts = windowTexts;
+    this.evaluations++;
+  }
+
+  private evaluateGroup(group: FeatureGroup, alpha: number): void {
+    const { layout, window, figures, trackers } = group;
     const counts = window.counts;
     layout.names.forEach((name, f) => {
       const start = layout.binStart[f] as number;
@@ -157,13 +213,9 @@ export class Monitor {
       figure.psi = texts === 0 ? undefined : psi(counts, layout.shares, start, bins, start);
       figure.sizeAware = figure.test = undefined;
       figure.completed = false;
-      figure.level = this.level(active, f, alpha);
+      figure.level = this.level(group, f, alpha);
       (trackers[f] as StatusTracker).update(figure.level);
     });
-    active.estimate.update(this.estimateLevel(active));
-    this.sinceEvaluation = 0;
-    this.evaluatedTexts = windowTexts;
-    this.evaluations++;
   }
 
   /**
@@ -171,14 +223,14 @@ export class Monitor {
    * threshold both (a big enough change, and more than this window's size explains) and the
    * chi-square test rejects at the Bonferroni-corrected level.
    */
-  private level(active: LiveReference, f: number, alpha: number): Level {
+  private level(group: FeatureGroup, f: number, alpha: number): Level {
     const { options } = this;
-    const figure = active.figures[f] as FeatureFigures;
+    const figure = group.figures[f] as FeatureFigures;
     if (figure.texts < options.minTexts || figure.psi === undefined) return 'warming_up';
     // Most evaluations end here: under the band nothing else can make it drift, so the
     // bootstrap and the test are left for the report (observe runs this every 50 texts).
     if (figure.psi < options.psiWarning) return 'ok';
-    this.complete(active, f);
+    this.complete(group, f);
     const significant = (figure.test?.pValue ?? 1) < alpha;
     const sizeAware = figure.sizeAware ?? Infinity;
     if (!significant) return 'ok';
@@ -188,12 +240,12 @@ export class Monitor {
   }
 
   /** The size-aware threshold and the test of feature f, on the window as last evaluated. */
-  private complete(active: LiveReference, f: number): void {
-    const figure = active.figures[f] as FeatureFigures;
+  private complete(group: FeatureGroup, f: number): void {
+    const figure = group.figures[f] as FeatureFigures;
     if (figure.completed) return;
     figure.completed = true;
     if (figure.texts === 0) return;
-    const { layout } = active;
+    const { layout } = group;
     const name = layout.names[f] as string;
     const start = layout.binStart[f] as number;
     const bins = layout.bins(f);
@@ -203,13 +255,13 @@ export class Monitor {
         ? undefined
         : this.thresholds.threshold(
             name,
-            active.references.get(name)?.shares ?? [],
-            active.referenceSizes[f] as number,
+            group.references.get(name)?.shares ?? [],
+            group.referenceSizes[f] as number,
             figure.texts,
           );
     figure.test = chiSquareHomogeneity(
-      active.window.counts,
-      active.referenceCounts,
+      group.window.counts,
+      group.referenceCounts,
       start,
       start,
       bins,
@@ -241,26 +293,34 @@ export class Monitor {
     const reasons = new Set<MonitorReason>();
     const features: FeatureReport[] = [];
     let featureStatus: MonitorStatus = 'warming_up';
-    const alpha = bonferroniAlpha(this.familyAlpha, active?.layout.names.length ?? 0);
+    const alpha = bonferroniAlpha(this.familyAlpha, this.featureCount(active));
     if (!active) {
       messages.push(
         `learning the reference from the first traffic: ${this.learning.vectors.length} of ${options.referenceSize} texts`,
       );
     } else {
       const windowTexts = active.window.texts;
-      active.layout.names.forEach((name, f) => {
-        this.complete(active, f);
-        const figure = active.figures[f] as FeatureFigures;
-        const status = (active.trackers[f] as StatusTracker).status;
-        features.push(featureReport(name, status, figure, options, alpha));
-        if (status === 'drift' || status === 'alert') {
-          reasons.add('drift');
-          if (status === 'alert') reasons.add('retraining_candidate');
-          messages.push(driftMessage(name, status, figure, options, alpha));
-        }
-        if (windowTexts >= options.minTexts && status !== 'warming_up')
-          featureStatus = worse(featureStatus, status);
-      });
+      for (const group of this.groups(active))
+        group.layout.names.forEach((name, f) => {
+          this.complete(group, f);
+          const figure = group.figures[f] as FeatureFigures;
+          const status = (group.trackers[f] as StatusTracker).status;
+          features.push(featureReport(name, status, figure, options, alpha));
+          if (status === 'drift' || status === 'alert') {
+            reasons.add('drift');
+            if (status === 'alert') reasons.add('retraining_candidate');
+            messages.push(driftMessage(name, status, figure, options, alpha));
+          }
+          if (windowTexts >= options.minTexts && status !== 'warming_up')
+            featureStatus = worse(featureStatus, status);
+        });
+      if (this.requestSizes) {
+        // Warming up until learned, and like any warming-up feature no bar to the verdict.
+        features.push(featureReport(REQUEST_FEATURE, 'warming_up', LEARNING, options, alpha));
+        messages.push(
+          `${REQUEST_FEATURE}: the profile has none (its data had no requests); learning it from the first traffic: ${this.requestSizes.length} of ${options.referenceSize} requests`,
+        );
+      }
       if (windowTexts < options.minTexts)
         messages.push(`warming up: ${windowTexts} of ${options.minTexts} texts in the window`);
     }
@@ -287,7 +347,13 @@ export class Monitor {
         data: profile?.source.data ?? null,
         createdAt: profile?.source.createdAt ?? null,
         texts: profile?.source.texts ?? this.learning.vectors.length,
-        requests: profile?.source.requests ?? this.learning.requests.length,
+        requests:
+          profile?.source.requests ??
+          this.requestSizes?.length ??
+          this.requestGroup?.referenceSizes[0] ??
+          this.learning.requests.length,
+        requestFeature:
+          options.reference && hasRequestFeature(options.reference) ? 'profile' : 'first_traffic',
         labelled: profile?.source.labelled ?? false,
         ready: active !== undefined,
       },
@@ -316,3 +382,13 @@ export class Monitor {
 }
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** The figures of texts_per_request while its reference is still being learned. */
+const LEARNING: FeatureFigures = {
+  texts: 0,
+  psi: undefined,
+  sizeAware: undefined,
+  test: undefined,
+  level: 'warming_up',
+  completed: true,
+};

@@ -32,8 +32,12 @@ export const ReferenceProfileSchema = Type.Object(
         /** The data file's name (no folder: a profile must not leak a machine's paths). */
         data: Type.String(),
         texts: Type.Integer({ minimum: 1 }),
-        /** Requests the texts were grouped in (texts_per_request's reference). */
-        requests: Type.Integer({ minimum: 1 }),
+        /**
+         * Requests the texts were grouped in (texts_per_request's reference). Absent when the
+         * data had no requests (a flat TSV): then the profile has no texts_per_request and the
+         * monitor learns that one feature from the first traffic.
+         */
+        requests: Type.Optional(Type.Integer({ minimum: 1 })),
         labelled: Type.Boolean(),
         createdAt: Type.String(),
         /** The model's fingerprint (model/resolve.ts) when known. */
@@ -70,13 +74,21 @@ export const ReferenceProfileSchema = Type.Object(
 
 export type ReferenceProfile = Static<typeof ReferenceProfileSchema>;
 
-/** The features a profile must describe, in the order the window keeps them. */
+/** Whether the profile describes texts_per_request (its data came in requests). */
+export function hasRequestFeature(profile: ReferenceProfile): boolean {
+  return profile.source.requests !== undefined;
+}
+
+/**
+ * The features a profile must describe, in the order the window keeps them: the text
+ * features, then texts_per_request when the profile's data had requests.
+ */
 export function profileFeatures(profile: ReferenceProfile): string[] {
   const components = profile.projection?.components.length ?? 0;
   return [
     ...TEXT_FEATURES,
     ...Array.from({ length: components }, (_, k) => representationFeature(k + 1)),
-    REQUEST_FEATURE,
+    ...(hasRequestFeature(profile) ? [REQUEST_FEATURE] : []),
   ];
 }
 
@@ -112,6 +124,8 @@ export function profileFault(json: unknown): string | undefined {
   const profile = json as ReferenceProfile;
   if (!profile.labels.includes(profile.positiveLabel))
     return `positiveLabel ${profile.positiveLabel} is not among the labels`;
+  if (!hasRequestFeature(profile) && profile.features[REQUEST_FEATURE])
+    return `features.${REQUEST_FEATURE}: present without source.requests (the requests it counts)`;
   for (const name of profileFeatures(profile)) {
     const feature = profile.features[name];
     if (!feature) return `features: ${name} is missing`;

@@ -71,7 +71,13 @@ export const MonitoringReportSchema = Type.Object(
       data: NullableString,
       createdAt: NullableString,
       texts: Type.Integer(),
+      /** Requests behind texts_per_request's reference (so far, while it is being learned). */
       requests: Type.Integer(),
+      requestFeature: Type.Union([Type.Literal('profile'), Type.Literal('first_traffic')], {
+        description:
+          "where texts_per_request's reference came from: the profile, or the first " +
+          'MONITOR_REFERENCE_SIZE requests (a profile built from data without requests has none)',
+      }),
       labelled: Type.Boolean(),
       /** False while the first texts are still being collected (first_traffic). */
       ready: Type.Boolean(),

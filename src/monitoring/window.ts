@@ -106,17 +106,19 @@ export class SlidingWindow {
         bump(cumulative, bin);
       }
     }
-    const request =
-      (layout.binStart[features] as number) +
-      binIndex(
-        layout.edges,
-        vectors.length,
-        layout.edgeStart[features] as number,
-        layout.edgeCount[features] as number,
-      );
-    bump(slotCounts, base + request);
-    bump(counts, request);
-    bump(cumulative, request);
+    if (layout.perRequest) {
+      const request =
+        (layout.binStart[features] as number) +
+        binIndex(
+          layout.edges,
+          vectors.length,
+          layout.edgeStart[features] as number,
+          layout.edgeCount[features] as number,
+        );
+      bump(slotCounts, base + request);
+      bump(counts, request);
+      bump(cumulative, request);
+    }
     this.slotTexts[slot] = (this.slotTexts[slot] as number) + vectors.length;
     this.slotRequests[slot] = (this.slotRequests[slot] as number) + 1;
     this.slotLast[slot] = now;
