@@ -119,9 +119,12 @@ describe('sentiment-api profile as a process', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
-      /^wrote .*profile\.json: 40 texts in 40 requests, accuracy 0\.\d{4}, F1 0\.\d{4}, 3 representation components\n$/,
+      /^wrote .*profile\.json: 40 texts \(no requests: texts_per_request is learned from traffic\), accuracy 0\.\d{4}, F1 0\.\d{4}, 3 representation components\n$/,
     );
     const profile = loadProfile(out);
+    // A TSV has no requests: no texts_per_request (the monitor learns it from traffic).
+    assert.equal(profile.source.requests, undefined);
+    assert.equal(profile.features.texts_per_request, undefined);
     assert.equal(profile.source.data, 'reviews.tsv');
     assert.equal(profile.source.texts, 40);
     assert.equal(profile.source.labelled, true);
@@ -130,6 +133,21 @@ describe('sentiment-api profile as a process', () => {
     assert.equal(profile.projection?.components.length, 3);
     assert.ok(profile.features.representation_pc1);
     assert.equal(profile.calibration.method, 'reference_accuracy');
+    // Grouped into requests, texts_per_request is recorded.
+    const grouped = join(dir, 'grouped.json');
+    const four = await run([
+      'profile',
+      '--data',
+      data,
+      '--out',
+      grouped,
+      '--texts-per-request',
+      '4',
+    ]);
+    assert.equal(four.code, 0, four.stderr);
+    assert.match(four.stdout, /: 40 texts in 10 requests, /);
+    assert.equal(loadProfile(grouped).source.requests, 10);
+    assert.deepEqual(loadProfile(grouped).features.texts_per_request?.shares, [1, 0]);
     // Statistics only: not one word of the reviews.
     const written = readFileSync(out, 'utf8');
     for (const word of ['charming', 'bleak', 'cinematography', 'boilerplate'])

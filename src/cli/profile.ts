@@ -29,9 +29,8 @@ export const profileCommand: CliCommand = (program, context) => {
     )
     .option(
       '--texts-per-request <n>',
-      'group rows into requests of n texts (texts_per_request; a JSONL list is one request)',
+      'group rows into requests of n texts (texts_per_request; a JSONL list is one request); without it and lists, the profile has no texts_per_request and the monitor learns it from traffic',
       positiveInteger,
-      1,
     )
     .option(
       '--out <file>',
@@ -61,7 +60,7 @@ export const profileCommand: CliCommand = (program, context) => {
         data = readReferenceData(file, service.model.config.labels, {
           text: options.textColumn as string | undefined,
           label: options.labelColumn as string | undefined,
-          textsPerRequest: options.textsPerRequest as number,
+          textsPerRequest: options.textsPerRequest as number | undefined,
         });
       } catch (error) {
         if (error instanceof ReferenceDataError) throw new UsageError(error.message);
@@ -91,8 +90,12 @@ export const profileCommand: CliCommand = (program, context) => {
       const projection = profile.projection
         ? `, ${profile.projection.components.length} representation components`
         : '';
+      const requests =
+        profile.source.requests === undefined
+          ? ' (no requests: texts_per_request is learned from traffic)'
+          : ` in ${profile.source.requests} requests`;
       context.io.out(
-        `wrote ${out}: ${profile.source.texts} texts in ${profile.source.requests} requests${metrics}${projection}`,
+        `wrote ${out}: ${profile.source.texts} texts${requests}${metrics}${projection}`,
       );
     } finally {
       await service.close();

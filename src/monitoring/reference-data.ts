@@ -4,8 +4,12 @@ import { extname } from 'node:path';
 /** A reference data set as the profile command reads it: texts, grouped in requests. */
 export interface ReferenceData {
   readonly texts: string[];
-  /** Texts in each request, in order (they sum to texts.length). */
-  readonly requests: number[];
+  /**
+   * Texts in each request, in order (they sum to texts.length); undefined when the data has
+   * no requests: a TSV, or JSONL of single texts, without `textsPerRequest`. Rows of one text
+   * are not "requests of one": that would tell the monitor every request carries one text.
+   */
+  readonly requests: number[] | undefined;
   /** Per text, its label's class id; undefined when the data has no label column. */
   readonly labels: number[] | undefined;
 }
@@ -52,6 +56,7 @@ export function readReferenceData(
   if (labelColumn !== undefined && !(labelColumn in first.fields))
     throw new ReferenceDataError(`${path}: no label column ${labelColumn}`);
   const group = Math.max(1, columns.textsPerRequest ?? 1);
+  let grouped = columns.textsPerRequest !== undefined;
   const texts: string[] = [];
   const requests: number[] = [];
   const ids: number[] = [];
@@ -70,6 +75,7 @@ export function readReferenceData(
       if (labelColumn !== undefined)
         for (const one of label as unknown[]) ids.push(labelId(one, labels, `${path}:${line}`));
       requests.push(value.length);
+      grouped = true;
       continue;
     }
     if (typeof value !== 'string')
@@ -82,7 +88,11 @@ export function readReferenceData(
     }
   }
   if (pending > 0) requests.push(pending);
-  return { texts, requests, labels: labelColumn === undefined ? undefined : ids };
+  return {
+    texts,
+    requests: grouped ? requests : undefined,
+    labels: labelColumn === undefined ? undefined : ids,
+  };
 }
 
 interface Row {

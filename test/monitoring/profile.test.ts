@@ -92,6 +92,17 @@ test('unlabelled and without representations: no metrics, identity calibration, 
   assert.equal(loadProfile(write('unlabelled.json', profile)).calibration.method, 'identity');
 });
 
+test('data without requests: no texts_per_request, no source.requests, and it loads', () => {
+  const profile = buildProfile({ ...sample(), textsPerRequest: undefined });
+  assert.equal(profile.source.requests, undefined);
+  assert.equal('requests' in profile.source, false);
+  assert.equal(profile.features[REQUEST_FEATURE], undefined);
+  assert.equal(profileFeatures(profile).includes(REQUEST_FEATURE), false);
+  assert.deepEqual(Object.keys(profile.features).sort(), profileFeatures(profile).sort());
+  const loaded = loadProfile(write('flat.json', profile));
+  assert.equal(profileFeatures(loaded).at(-1), 'representation_pc3');
+});
+
 test('loadProfile names the file and the fault', () => {
   const good = buildProfile(sample());
   const faults: [string, unknown, RegExp][] = [
@@ -128,6 +139,16 @@ test('loadProfile names the file and the fault', () => {
     ],
     ['label.json', { ...good, positiveLabel: 'GOOD' }, /positiveLabel GOOD/],
     [
+      'requests-without-feature.json',
+      { ...good, features: { ...good.features, texts_per_request: undefined } },
+      /features: texts_per_request is missing/,
+    ],
+    [
+      'feature-without-requests.json',
+      { ...good, source: { ...good.source, requests: undefined } },
+      /features\.texts_per_request: present without source\.requests/,
+    ],
+    [
       'projection.json',
       { ...good, projection: { mean: [0, 0], components: [[1, 0, 0]] } },
       /projection: every component/,
@@ -148,14 +169,17 @@ test('loadProfile names the file and the fault', () => {
   assert.equal(defaultProfilePath('/m'), '/m/monitoring/reference-profile.json');
 });
 
-test('reference data: a TSV (SST-2 shape), labels by class id, rows grouped into requests', () => {
+test('reference data: a TSV (SST-2 shape), labels by class id, no requests unless grouped', () => {
   const path = write('small.tsv', 'sentence\tlabel\nit is great \t1\nit is bad \t0\nso-so\t1\n');
   assert.deepEqual(readReferenceData(path, LABELS), {
     texts: ['it is great', 'it is bad', 'so-so'],
-    requests: [1, 1, 1],
+    requests: undefined,
     labels: [1, 0, 1],
   });
   assert.deepEqual(readReferenceData(path, LABELS, { textsPerRequest: 2 }).requests, [2, 1]);
+  assert.deepEqual(readReferenceData(path, LABELS, { textsPerRequest: 1 }).requests, [1, 1, 1]);
+  const singles = write('singles.jsonl', '{"text": "good"}\n{"text": "bad"}\n');
+  assert.equal(readReferenceData(singles, LABELS).requests, undefined);
   const unlabelled = write('plain.tsv', 'text\nfirst\nsecond\n');
   assert.deepEqual(readReferenceData(unlabelled, LABELS).labels, undefined);
 });
