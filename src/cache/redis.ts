@@ -77,6 +77,8 @@ export class RedisCache implements CacheTierStore {
   readonly tier = 'redis' as const;
   private readonly client: Redis;
   private state: 'up' | 'down' | 'starting' = 'starting';
+  /** The circuit's last logged state (circuitChanged). */
+  private circuitLogged: 'open' | 'closed' = 'closed';
   private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
 
   constructor(
@@ -105,14 +107,14 @@ export class RedisCache implements CacheTierStore {
     });
     this.breaker.on('open', () => {
       this.observer?.circuit('redis', true);
-      this.transition(
-        'down',
+      this.circuitChanged(
+        'open',
         `circuit open: Redis is failing or hung; skipped for ${options.circuitResetMs} ms, then probed`,
       );
     });
     this.breaker.on('close', () => {
       this.observer?.circuit('redis', false);
-      this.transition('up', 'circuit closed: Redis answers again');
+      this.circuitChanged('closed', 'circuit closed: Redis answers again');
     });
     this.client.on('ready', () => this.transition('up', `connected to ${redact(options.url)}`));
     this.client.on('error', (error: Error) => this.transition('down', error.message));
@@ -172,6 +174,17 @@ export class RedisCache implements CacheTierStore {
     } catch {
       this.client.disconnect();
     }
+  }
+
+  /**
+   * The circuit's changes are logged apart from the connection's: a hung Redis may already
+   * have logged the connection down (an error event) when the circuit opens, and the opening
+   * is what an operator needs to see. A failed probe re-opens it without another line.
+   */
+  private circuitChanged(next: 'open' | 'closed', detail: string): void {
+    if (this.circuitLogged === next) return;
+    this.circuitLogged = next;
+    this.logState(next === 'open' ? 'down' : 'up', detail);
   }
 
   private transition(next: 'up' | 'down', detail: string): void {
