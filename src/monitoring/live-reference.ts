@@ -87,14 +87,19 @@ export function openFeatureGroup(
     references,
     binTotals,
     trackers: names.map(() => new StatusTracker(options.consecutive)),
-    figures: names.map(() => ({
-      texts: 0,
-      psi: undefined,
-      sizeAware: undefined,
-      test: undefined,
-      level: 'warming_up',
-      completed: true,
-    })),
+    figures: names.map(() => warmingUpFigures()),
+  };
+}
+
+/** A feature's figures before its window holds anything to judge (a fresh object each call). */
+export function warmingUpFigures(): FeatureFigures {
+  return {
+    texts: 0,
+    psi: undefined,
+    sizeAware: undefined,
+    test: undefined,
+    level: 'warming_up',
+    completed: true,
   };
 }
 

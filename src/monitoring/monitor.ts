@@ -7,6 +7,7 @@ import { FeedbackWindow } from './feedback.js';
 import {
   openLiveReference,
   openRequestGroup,
+  warmingUpFigures,
   type FeatureFigures,
   type FeatureGroup,
   type LiveReference,
@@ -384,11 +385,4 @@ export class Monitor {
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** The figures of texts_per_request while its reference is still being learned. */
-const LEARNING: FeatureFigures = {
-  texts: 0,
-  psi: undefined,
-  sizeAware: undefined,
-  test: undefined,
-  level: 'warming_up',
-  completed: true,
-};
+const LEARNING: FeatureFigures = warmingUpFigures();
