@@ -157,7 +157,7 @@ export interface Config {
   readonly redisTimeoutMs: number;
   /**
    * REDIS_CIRCUIT_RESET_MS: once Redis has failed or timed out on half the commands of the
-   * last 10 s, how long it is skipped before one command probes it again.
+   * last 10 s, or four in a row, how long it is skipped before one command probes it again.
    */
   readonly redisCircuitResetMs: number;
   /** CACHE_TTL_SECONDS: lifetime of a cached result in Redis and in memory; 0 = no expiry. */

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import CircuitBreaker from 'opossum';
+import type CircuitBreaker from 'opossum';
+import { redisCircuit } from '../redis-circuit.js';
 import {
   parseEntry,
   serializeEntry,
@@ -59,17 +60,14 @@ export function openRedisClient(options: RedisClientOptions, logState?: StateLog
   return client;
 }
 
-/** Failed commands in a row that open the circuit whatever the last 10 s's error share. */
-const CONSECUTIVE_FAILURES_TO_OPEN = 4;
-
 /**
  * The shared tier (the only importer of ioredis, as fastify-redis is the one door to Redis).
  * Commands fail fast while disconnected (no offline queue) and the client reconnects by
  * itself; every failure is a miss, counted and never thrown, so Redis down never fails a request.
  *
  * A Redis that hangs (connected, answering nothing) would cost every request its command
- * timeout. So every command goes through a circuit breaker (opossum): when half the commands
- * of the last 10 s fail, or four in a row, the circuit opens and Redis is skipped (all
+ * timeout. So every command goes through a circuit breaker (redis-circuit.ts): when half the
+ * commands of the last 10 s fail, or four in a row, the circuit opens and Redis is skipped (all
  * misses, no command sent, nothing piling up) for REDIS_CIRCUIT_RESET_MS; then one command
  * probes it, and its success closes the circuit. Each change is logged once.
  */
@@ -87,24 +85,10 @@ export class RedisCache implements CacheTierStore {
     private readonly observer?: CacheObserver,
   ) {
     this.client = openRedisClient(options);
-    this.breaker = new CircuitBreaker((command: () => Promise<unknown>) => command(), {
-      // ioredis's commandTimeout already bounds each command.
-      timeout: false,
-      errorThresholdPercentage: 50,
-      volumeThreshold: 4,
-      rollingCountTimeout: 10_000,
-      resetTimeout: options.circuitResetMs,
-    });
-    // The error percentage counts the last 10 s: after a busy spell of successes a hung
-    // Redis would need as many timeouts before the circuit opens, every one a request held
-    // for the timeout and a command left queued behind the hung connection. A run of
-    // consecutive failures opens it at once.
-    let failuresInARow = 0;
-    this.breaker.on('success', () => (failuresInARow = 0));
-    this.breaker.on('failure', () => {
-      if (++failuresInARow >= CONSECUTIVE_FAILURES_TO_OPEN && this.breaker.closed)
-        this.breaker.open();
-    });
+    this.breaker = redisCircuit(
+      (command: () => Promise<unknown>) => command(),
+      options.circuitResetMs,
+    );
     this.breaker.on('open', () => {
       this.observer?.circuit('redis', true);
       this.circuitChanged(

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import CircuitBreaker from 'opossum';
+import { redisCircuit } from '../redis-circuit.js';
 
 /** One client's count in the current window, as @fastify/rate-limit's stores report it. */
 interface Count {
@@ -53,9 +53,11 @@ export interface BreakerStoreOptions {
  * A rate-limit store that counts in Redis through a circuit breaker and falls back to counting
  * in this process. ioredis bounds each command by REDIS_TIMEOUT_MS, but without a breaker a
  * hung Redis (connected, answering nothing) costs every limited request that timeout, and a
- * dead one an error per request. As the cache tier does (cache/redis.ts): once half the
- * commands of the last 10 s failed (at least four), the circuit opens and Redis is not asked
- * for REDIS_CIRCUIT_RESET_MS; then one request probes it, and its success closes the circuit.
+ * dead one an error per request. The same breaker as the cache tier's (redis-circuit.ts): once
+ * half the commands of the last 10 s failed (at least four), or four in a row (so a hang after
+ * a busy spell of successes costs four requests the timeout, not as many as there were
+ * successes), the circuit opens and Redis is not asked for REDIS_CIRCUIT_RESET_MS; then one
+ * request probes it, and its success closes the circuit.
  *
  * Fails open, but not unlimited: every request is also counted in a local LRU (an increment
  * of a map entry), and while Redis cannot answer that count decides. A client then gets the
@@ -67,7 +69,7 @@ export function breakerStore(options: BreakerStoreOptions): {
   /** Stops the breaker's timers (the app's onClose). */
   readonly shutdown: () => void;
 } {
-  const breaker = new CircuitBreaker(
+  const breaker = redisCircuit(
     (remote: FastifyRateLimitStore, key: string, timeWindow: number, max: number) =>
       new Promise<Count>((resolve, reject) =>
         remote.incr(
@@ -77,14 +79,7 @@ export function breakerStore(options: BreakerStoreOptions): {
           max,
         ),
       ),
-    {
-      // ioredis's commandTimeout already bounds each command.
-      timeout: false,
-      errorThresholdPercentage: 50,
-      volumeThreshold: 4,
-      rollingCountTimeout: 10_000,
-      resetTimeout: options.resetMs,
-    },
+    options.resetMs,
   );
   breaker.on('open', () =>
     options.observer.circuit(

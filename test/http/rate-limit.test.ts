@@ -5,6 +5,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
+import { CONSECUTIVE_FAILURES_TO_OPEN } from '../../src/redis-circuit.js';
 import { startService } from '../../src/service.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 import { build, counter, until, type TestApp } from '../helper.js';
@@ -199,6 +200,45 @@ describe(
       assert.equal(logged('redis rate limit circuit closed'), 1);
       await send('192.0.2.201');
       assert.ok((await metric('sentiment_rate_limit_counted_total', { store: 'redis' })) > inRedis);
+    });
+
+    test('a Redis that hangs after a busy spell of counted requests: the circuit opens after about four timeouts, not once they outnumber the successes', async (ctx) => {
+      const settings = env(redis.url);
+      const { service, send } = await listening(ctx, settings);
+      const metric = (name: string, labels = {}) => counter(service.metrics, name, labels);
+      const circuitOpen = async () => (await metric('sentiment_rate_limit_circuit_open')) === 1;
+      await until(
+        async () => (await send('198.51.100.3')).res.headers.get('x-ratelimit-remaining') === '4',
+        'the first request counted in Redis',
+      );
+      // 200 requests counted in Redis (one client each), well inside the breaker's 10 s window.
+      const inRedis = await metric('sentiment_rate_limit_counted_total', { store: 'redis' });
+      for (let i = 0; i < 200; i++) {
+        assert.equal((await send(`10.7.${i >> 8}.${i & 255}`)).res.status, 200);
+      }
+      assert.equal(
+        (await metric('sentiment_rate_limit_counted_total', { store: 'redis' })) - inRedis,
+        200,
+      );
+      redis.pause();
+      ctx.after(() => redis.resume());
+      // One request at a time until the circuit opens (bounded: with the error share alone it
+      // would take over 200 timeouts); each that waited REDIS_TIMEOUT_MS is one Redis cost.
+      let waited = 0;
+      for (let i = 0; i < 20 && !(await circuitOpen()); i++) {
+        const { res, ms } = await send(`198.51.100.${160 + i}`);
+        assert.equal(res.status, 200, 'a hung Redis fails no request');
+        if (ms >= Number(settings.REDIS_TIMEOUT_MS)) waited++;
+      }
+      ctx.diagnostic(`${waited} requests waited for the hung Redis`);
+      assert.ok(
+        await circuitOpen(),
+        `the circuit is still closed after ${waited} requests waited for the hung Redis`,
+      );
+      assert.ok(
+        waited >= 1 && waited <= CONSECUTIVE_FAILURES_TO_OPEN + 1,
+        `${waited} requests waited for the hung Redis before the circuit opened`,
+      );
     });
 
     test('a dead Redis (SIGKILL): requests pass at once, counted locally; after a restart, counted in Redis again', async (ctx) => {
