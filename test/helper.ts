@@ -13,8 +13,13 @@ export type TestApp = Service;
  * composition root as main.ts. For a suite: `before` starts it, `after(() => t.close())`.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({ INFERENCE_WORKERS: '1', LOG_LEVEL: 'silent', ...env });
+  const config = testConfig(env);
   return startService(config, pino({ level: config.logLevel }));
+}
+
+/** What every test service starts from: one small worker, no log, `env` on top. */
+function testConfig(env: Record<string, string>) {
+  return loadConfig({ INFERENCE_WORKERS: '1', LOG_LEVEL: 'silent', ...env });
 }
 
 /**
@@ -25,6 +30,37 @@ export async function build(t: TestContext, env: Record<string, string> = {}): P
   const service = await startTestApp(env);
   t.after(() => service.close());
   return service;
+}
+
+/** A service for one test whose log lines are kept, for a test of what it logs. */
+export interface LoggedTestApp {
+  readonly service: TestApp;
+  /** Every line logged so far: pino's JSON, one a line. */
+  readonly lines: readonly string[];
+  /** How many of the lines so far contain `text`. */
+  logged(text: string): number;
+}
+
+/**
+ * `build(t, env)` with the log kept in memory instead of dropped, at LOG_LEVEL=info unless
+ * `env` says otherwise: what a test reads to check a change of state was logged (once).
+ */
+export async function buildLogged(
+  t: TestContext,
+  env: Record<string, string> = {},
+): Promise<LoggedTestApp> {
+  const lines: string[] = [];
+  const config = testConfig({ LOG_LEVEL: 'info', ...env });
+  const service = await startService(
+    config,
+    pino({ level: config.logLevel }, { write: (line: string) => void lines.push(line) }),
+  );
+  t.after(() => service.close());
+  return {
+    service,
+    lines,
+    logged: (text) => lines.filter((line) => line.includes(text)).length,
+  };
 }
 
 /** The value of a counter (summed over labels matching `labels`) in the app's registry. */

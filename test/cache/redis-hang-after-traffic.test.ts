@@ -7,19 +7,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config.js';
-import { startService, type Service } from '../../src/service.js';
-import { counter, until } from '../helper.js';
+import { buildLogged, counter, until } from '../helper.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
 
 describe('a Redis that hangs after serving hits', { skip: skipWithoutRedis() }, () => {
   let redis: RedisServer;
-  let service: Service;
   before(async () => {
     redis = await RedisServer.start();
-    const config = loadConfig({
-      INFERENCE_WORKERS: '1',
+  });
+  after(async () => {
+    redis.resume();
+    await redis.stop();
+  });
+
+  test('opens the circuit after a few timeouts, however many successes came before', async (t) => {
+    const { service, logged } = await buildLogged(t, {
       CACHE_HITS_HEADER: '1',
       REDIS_URL: redis.url,
       CACHE_MEMORY_BYTES: '0',
@@ -27,18 +29,11 @@ describe('a Redis that hangs after serving hits', { skip: skipWithoutRedis() }, 
       // Long, so no probe of the circuit falls inside the measurement.
       REDIS_CIRCUIT_RESET_MS: '10000',
     });
-    service = await startService(config, pino({ level: 'silent' }));
-  });
-  after(async () => {
-    redis.resume();
-    await service?.close();
-    await redis.stop();
-  });
-
-  const predict = (text: string[]) =>
-    service.app.inject({ method: 'POST', url: '/predict', payload: { text } });
-
-  test('opens the circuit after a few timeouts, however many successes came before', async () => {
+    const predict = (text: string[]) =>
+      service.app.inject({ method: 'POST', url: '/predict', payload: { text } });
+    // The client connects after start-up; lookups before that fail at once, and four in a row
+    // would open the circuit for the whole reset above.
+    await until(() => logged('redis cache up') > 0, 'the cache connected to Redis', 5_000);
     await until(
       async () => (await predict(['a text everyone asks for'])).headers['x-cache-hits'] === '1',
       'a Redis hit',

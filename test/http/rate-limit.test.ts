@@ -3,12 +3,9 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config.js';
 import { CONSECUTIVE_FAILURES_TO_OPEN } from '../../src/redis-circuit.js';
-import { startService } from '../../src/service.js';
 import { RedisServer, skipWithoutRedis } from '../../devkit/redis-server.js';
-import { build, counter, until, type TestApp } from '../helper.js';
+import { build, buildLogged, counter, until, type TestApp } from '../helper.js';
 
 const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -129,13 +126,7 @@ describe(
 
     /** A service listening on 127.0.0.1, its log lines kept; closed when the test ends. */
     async function listening(ctx: TestContext, env: Record<string, string>) {
-      const lines: string[] = [];
-      const config = loadConfig({ INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', ...env });
-      const service = await startService(
-        config,
-        pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
-      );
-      ctx.after(() => service.close());
+      const { service, logged } = await buildLogged(ctx, env);
       await service.app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = service.app.server.address() as AddressInfo;
       const send = async (client: string) => {
@@ -149,7 +140,6 @@ describe(
         const body = await res.text();
         return { res, body, ms: performance.now() - started };
       };
-      const logged = (text: string) => lines.filter((line) => line.includes(text)).length;
       return { service, send, logged };
     }
 

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config.js';
-import { startService, type Service } from '../../src/service.js';
-import { startTestApp, type TestApp } from '../helper.js';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { buildLogged, startTestApp, type TestApp } from '../helper.js';
 
 /** A body as `inject` takes it: JSON to serialize, or the raw text. */
 type Payload = string | Record<string, unknown>;
 
-/** A service whose log lines are kept (parsed), started through the composition root. */
-async function logging(
-  env: Record<string, string>,
-): Promise<{ service: Service; lines: () => Record<string, unknown>[] }> {
-  const raw: string[] = [];
-  const config = loadConfig({ INFERENCE_WORKERS: '1', LOG_LEVEL: 'trace', ...env });
-  const service = await startService(
-    config,
-    pino({ level: config.logLevel }, { write: (line: string) => raw.push(line) }),
-  );
+/** A service for one test that logs everything, its lines parsed. */
+async function logging(ctx: TestContext, env: Record<string, string>) {
+  const { service, lines } = await buildLogged(ctx, { LOG_LEVEL: 'trace', ...env });
   return {
     service,
-    lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 
@@ -88,7 +78,7 @@ describe('logs: every line of a request has its id; texts only with LOG_TEXTS=1'
   const env = { REQUEST_TIMEOUT_MS: '1', QUEUE_MAX_WAIT_MS: '0' };
   const marker = 'zqxjmarker';
   const texts = Array.from({ length: 64 }, (_, i) => `${marker} number ${i} of a request`);
-  const send = (service: Service, id: string, payload: Payload) =>
+  const send = (service: TestApp, id: string, payload: Payload) =>
     service.app.inject({
       method: 'POST',
       url: '/predict',
@@ -97,8 +87,7 @@ describe('logs: every line of a request has its id; texts only with LOG_TEXTS=1'
     });
 
   test('by default: the 504 line carries the request id, and no line holds a text', async (ctx) => {
-    const { service, lines } = await logging(env);
-    ctx.after(() => service.close());
+    const { service, lines } = await logging(ctx, env);
     const timedOut = await send(service, 'quiet-1', { text: texts });
     assert.equal(timedOut.statusCode, 504);
     assert.equal((await send(service, 'quiet-2', { txt: [marker] })).statusCode, 422);
@@ -110,8 +99,7 @@ describe('logs: every line of a request has its id; texts only with LOG_TEXTS=1'
   });
 
   test('LOG_TEXTS=1: the body, refused ones too, on a line with the request id', async (ctx) => {
-    const { service, lines } = await logging({ ...env, LOG_TEXTS: '1' });
-    ctx.after(() => service.close());
+    const { service, lines } = await logging(ctx, { ...env, LOG_TEXTS: '1' });
     assert.equal((await send(service, 'loud-1', { text: texts })).statusCode, 504);
     assert.equal((await send(service, 'loud-2', { txt: [marker] })).statusCode, 422);
     const first = lines().filter((line) => line.requestId === 'loud-1');
