@@ -26,8 +26,9 @@ export async function freePort(): Promise<number> {
 
 /**
  * Runs `script` (a TypeScript file, absolute or relative to the repository root) through tsx in a child
- * process with `env` on top of ours. The one spawner of this repository's dev code: the
- * service for tests and benchmarks alike, and the bench's no-op server.
+ * process with `env` on top of ours. The one spawner of this repository's long-running dev
+ * code: the service for tests and benchmarks alike, and the bench's no-op server (`runCli`
+ * below runs one command to its end).
  */
 export function spawnScript(
   script: string,
@@ -60,6 +61,54 @@ export function spawnScript(
  */
 export function startService(env: Record<string, string>): ScriptProcess {
   return spawnScript(SERVICE_SCRIPT, { HOST: '127.0.0.1', INFERENCE_WORKERS: '1', ...env });
+}
+
+/** What one command printed on each stream, and its exit code (null when it was killed). */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What `runCli` feeds the command, and how long it may take. */
+export interface CliRunOptions {
+  /** On top of ours and of the defaults (one inference worker, LOG_LEVEL=silent). */
+  readonly env?: Record<string, string>;
+  /** Written to its stdin, which is then closed. */
+  readonly stdin?: string;
+  /** Past this it is killed (SIGKILL): a hang fails the test, with what it printed, not waits. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs the `sentiment-api` command line with `args` through the real process (`node --import
+ * tsx src/main.ts`, as the bin runs it) and resolves once it ends: exit code, stdout and stderr
+ * apart, as a shell user sees them. One inference worker by default: the suite runs on two
+ * shared cores.
+ */
+export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const { env = {}, stdin = '', timeoutMs = 60_000 } = options;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(REPO_ROOT, SERVICE_SCRIPT), ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent', INFERENCE_WORKERS: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(stdin);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((done) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    }),
+  );
 }
 
 /**

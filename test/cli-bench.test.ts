@@ -4,38 +4,15 @@
  * to compare a raw graph other than the one the service serves.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { SERVICE_SCRIPT } from '../devkit/child-service.js';
-import { REPO_ROOT } from '../devkit/shared-data.js';
+import { runCli } from '../devkit/child-service.js';
 import { BUNDLED_MODEL_DIR } from '../src/config.js';
 
-/** Runs the CLI with `args`, killed past `timeoutMs` (a hang fails, not waits). */
-function run(args: string[], timeoutMs = 120_000) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(REPO_ROOT, SERVICE_SCRIPT), ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INFERENCE_WORKERS: '1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    }),
-  );
-}
+/** The CLI with `args`: a bench run takes a while; its warnings go into a failure's message. */
+const run = (args: string[]) => runCli(args, { env: { LOG_LEVEL: 'warn' }, timeoutMs: 120_000 });
 
 const SERVED = join(BUNDLED_MODEL_DIR, 'onnx', 'model.onnx');
 

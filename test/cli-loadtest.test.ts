@@ -4,38 +4,13 @@
  * flag, a short closed-loop profile and one open-model step.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SERVICE_SCRIPT, startChildServer, type ChildServer } from '../devkit/child-service.js';
-import { REPO_ROOT } from '../devkit/shared-data.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with `args`, killed past `timeoutMs` (a hang fails, not waits). */
-function cli(args: string[], timeoutMs = 60_000): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(REPO_ROOT, SERVICE_SCRIPT), ...args],
-    { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: 'pipe' },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((done) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    }),
-  );
-}
+import {
+  runCli,
+  SERVICE_SCRIPT,
+  startChildServer,
+  type ChildServer,
+} from '../devkit/child-service.js';
 
 describe('sentiment-api loadtest', () => {
   let server: ChildServer;
@@ -48,7 +23,7 @@ describe('sentiment-api loadtest', () => {
   after(() => server?.stop());
 
   test('--help names the profiles and the open model flags', async () => {
-    const { code, stdout } = await cli(['loadtest', '--help']);
+    const { code, stdout } = await runCli(['loadtest', '--help']);
     assert.equal(code, 0);
     for (const text of [
       '--url <base>',
@@ -64,7 +39,7 @@ describe('sentiment-api loadtest', () => {
 
   test('a missing --url or a bad profile is one line and exit 2', async () => {
     for (const args of [['loadtest'], ['loadtest', '--url', server.baseUrl, '--profile', 'k6']]) {
-      const { code, stderr } = await cli(args);
+      const { code, stderr } = await runCli(args);
       assert.equal(code, 2, stderr);
       assert.equal(stderr.trim().split('\n').length, 1, stderr);
       assert.match(stderr, /^sentiment-api: /);
@@ -72,7 +47,7 @@ describe('sentiment-api loadtest', () => {
   });
 
   test('runs a short seed profile: every request answered, hit ratio reported, exit 0', async () => {
-    const { code, stdout, stderr } = await cli([
+    const { code, stdout, stderr } = await runCli([
       'loadtest',
       '--url',
       server.baseUrl,
@@ -88,7 +63,7 @@ describe('sentiment-api loadtest', () => {
   });
 
   test('--json prints the result with its series', async () => {
-    const { code, stdout } = await cli([
+    const { code, stdout } = await runCli([
       'loadtest',
       '--url',
       server.baseUrl,
@@ -104,7 +79,7 @@ describe('sentiment-api loadtest', () => {
   });
 
   test('the open model holds a rate of unique texts: none from cache, none dropped', async () => {
-    const { code, stdout } = await cli([
+    const { code, stdout } = await runCli([
       'loadtest',
       '--url',
       server.baseUrl,

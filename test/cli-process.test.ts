@@ -3,43 +3,14 @@
  * as the bin runs it): exit codes, stdout and stderr as a shell user sees them.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
-import { SERVICE_SCRIPT } from '../devkit/child-service.js';
+import { runCli } from '../devkit/child-service.js';
 import { REPO_ROOT } from '../devkit/shared-data.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with `args` and `stdin`, killed past `timeoutMs` (a hang fails, not waits). */
-function run(args: string[], stdin = '', timeoutMs = 60_000): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(REPO_ROOT, SERVICE_SCRIPT), ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent', INFERENCE_WORKERS: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(stdin);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((done) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    }),
-  );
-}
+/** The CLI with `args` and `stdin`. */
+const run = (args: string[], stdin = '') => runCli(args, { stdin });
 
 const version = (
   JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }

@@ -4,43 +4,15 @@
  * small TSV whose profile loads and holds no text.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadProfile } from '../src/monitoring/profile.js';
-import { SERVICE_SCRIPT } from '../devkit/child-service.js';
-import { REPO_ROOT } from '../devkit/shared-data.js';
+import { runCli } from '../devkit/child-service.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], timeoutMs = 120_000): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(REPO_ROOT, SERVICE_SCRIPT), ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'silent', INFERENCE_WORKERS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((done) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    }),
-  );
-}
+/** The CLI with `args`: a profile run over the bundled model takes a while. */
+const run = (args: string[]) => runCli(args, { timeoutMs: 120_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-profile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
