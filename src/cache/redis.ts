@@ -107,6 +107,15 @@ export class RedisCache implements CacheTierStore {
 
   async getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
     if (keys.length === 0) return [];
+    if (this.state !== 'up') {
+      // Not connected (yet, or any more): the command would fail at once (no offline queue).
+      // Those failures say nothing of a hung Redis, so they must not open the circuit: a
+      // replica taking traffic before its first connection would skip Redis for
+      // REDIS_CIRCUIT_RESET_MS after connecting. Still an error of the tier, and a miss.
+      this.observer?.error('redis');
+      this.observer?.misses('redis', keys.length);
+      return keys.map(() => undefined);
+    }
     try {
       const raw = (await this.breaker.fire(() => this.client.mget(...keys))) as (string | null)[];
       let rejected = 0;
