@@ -11,6 +11,7 @@ import {
   type CutRules,
   type TokenizerJson,
 } from './prefix-cut.js';
+import { rememberWordPieces } from './word-piece-cache.js';
 
 /**
  * BERT WordPiece tokenization, identical to Hugging Face's (checked against its reference
@@ -60,6 +61,7 @@ export class ModelTokenizer {
         { cause: error },
       );
     }
+    rememberWordPieces(tokenizer);
     const configured =
       typeof config.model_max_length === 'number' ? config.model_max_length : Infinity;
     return new ModelTokenizer(
