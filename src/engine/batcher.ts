@@ -104,6 +104,12 @@ export class Batcher {
   private timer: NodeJS.Timeout | undefined;
   /** When a worker last came free. */
   private freedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The batch a worker that has just come free waits for (waitForCompany): the texts queued
+   * then plus those it has just answered, whose clients are about to send again; at most
+   * maxItems.
+   */
+  private company = 0;
   private closed = false;
   private abandoned = false;
   /** Room held by callers that are still tokenizing (see reserve). */
@@ -276,12 +282,16 @@ export class Batcher {
 
   /**
    * How long to hold a free worker back, in ms. Under load (another worker is busy) a worker
-   * that has just come free waits up to maxDelayMs for a full batch: the clients of the batch
-   * it finished are about to send again, and a batch of one runs at half the per-text speed
-   * of a full one. An idle server never waits, so a lone request pays no delay.
+   * that has just come free waits up to maxDelayMs for company: the clients of the batch it
+   * finished are about to send again, and a batch of one runs at half the per-text speed of
+   * a full one. It waits for as many texts as were queued plus as many as it answered (at
+   * most maxItems), not always a full batch: with fewer clients than a full batch each, the
+   * texts that will come are already known, and waiting past them for texts that will not
+   * come idles the worker for the whole delay. An idle server never waits, so a lone request
+   * pays no delay.
    */
   private waitForCompany(): number {
-    if (this.busy === 0 || this.queue.length >= this.options.maxItems) return 0;
+    if (this.busy === 0 || this.queue.length >= this.company) return 0;
     return this.freedAt + this.options.maxDelayMs - this.now();
   }
 
@@ -370,9 +380,13 @@ export class Batcher {
     const queueWaitMs = startedAt - Math.min(...items.map((item) => item.enqueuedAt));
     for (const item of items) if (item.times) item.times.queueMs = startedAt - item.enqueuedAt;
     this.busy++;
+    // The company this worker waits for next, counted as its answers go out (by the time it is
+    // marked free, answered clients may already have sent again).
+    let company = items.length;
     this.runner
       .run(batch)
       .then((output) => {
+        company = Math.min(this.options.maxItems, this.queue.length + items.length);
         const ranMs = this.now() - startedAt;
         for (const item of items) if (item.times) item.times.inferenceMs = ranMs;
         if (underLoad) this.admission.drained(items.length);
@@ -398,6 +412,7 @@ export class Batcher {
       .finally(() => {
         this.busy--;
         this.freedAt = this.now();
+        this.company = company;
         this.pump();
       });
   }

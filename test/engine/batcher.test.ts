@@ -330,6 +330,25 @@ describe('Batcher', () => {
     await Promise.all([...late, ...more, ...last]);
   });
 
+  test('under load, a free worker waits only for as many texts as it answered', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const runner = new FakeRunner(2);
+    const batcher = new Batcher(runner, { ...options, maxDelayMs: 40, clock: () => Date.now() });
+    const first = batcher.submit([seq(1, 2), seq(2, 2)]); // worker 1: two texts
+    const second = batcher.submit([seq(3, 2)]); // worker 2: one text
+    assert.equal(runner.batches.length, 2);
+    runner.releaseOldest(); // worker 1 answers its two clients while worker 2 is busy
+    await Promise.all(first);
+    const one = batcher.submit([seq(4, 2)]);
+    await tick();
+    assert.equal(runner.batches.length, 2, 'one of the two answered clients is back: wait');
+    const two = batcher.submit([seq(5, 2)]);
+    assert.equal(runner.batches.length, 3, 'both are back: it goes, not waiting for 4');
+    assert.equal(runner.batches[2]?.rows, 2);
+    runner.releaseAll();
+    await Promise.all([...second, ...one, ...two]);
+  });
+
   test('drain refuses new work and waits for queued work', async () => {
     const runner = new FakeRunner(1);
     const batcher = new Batcher(runner, options);
