@@ -12,6 +12,7 @@ import {
 import { registerEarlyRefusal } from './http/early-refusal.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerInFlight } from './http/in-flight.js';
+import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { registerLingeringClose } from './http/lingering-close.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
@@ -70,7 +71,11 @@ export const VERSION = '0.1.0';
  */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
+    // Without a logger Fastify skips the per-request child altogether; with one, the child
+    // is made only if something is logged for the request (lazy-logger.ts).
+    ...(deps.logger === false
+      ? { logger: false }
+      : { loggerInstance: deps.logger, childLoggerFactory: lazyChildLoggerFactory }),
     bodyLimit: config.bodyLimitBytes,
     // Two log lines per request cost more than a cached prediction; errors are still logged,
     // each with its request's id (the client's x-request-id when acceptable: request-id.ts).
