@@ -119,10 +119,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   answerUnknownExpectations(app.server, deps.metrics);
   registerInFlight(app, deps.metrics);
   registerRequestIdEcho(app);
-  app.addHook('onRequest', async (request) => {
+  // The per-request hooks here take `done` rather than being async: an async hook costs a
+  // promise on every request, and an error passed to `done` reaches the error handler alike.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new AppError('bad_request', 'An HTTP/1.1 request must name its Host');
+      return done(new AppError('bad_request', 'An HTTP/1.1 request must name its Host'));
     }
+    done();
   });
   registerBodyParsers(app, config.bodyLimitBytes);
   registerErrorHandling(app, config.bodyLimitBytes, deps.metrics);
@@ -151,20 +154,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request) => {
-    if (closing && !READINESS_PATHS.has(request.url)) throw new ShuttingDownError();
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (closing && !READINESS_PATHS.has(request.url)) return done(new ShuttingDownError());
+    done();
   });
   const draining = () => closing || deps.lifecycle?.draining === true;
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, _payload, done) => {
     if (draining()) reply.header('connection', 'close');
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpDuration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   healthRoute(app);
