@@ -1,8 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Bindings, ChildLoggerOptions } from 'pino';
+import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
 
 /** What a log method takes: pino's `(obj, msg?, ...args)` or `(msg, ...args)`. */
 type LogArgs = [objOrMsg: unknown, msg?: string, ...args: unknown[]];
+
+/** The log methods of a FastifyBaseLogger. */
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * A request's logger that makes its pino child only when something is first logged on it.
@@ -12,6 +15,13 @@ type LogArgs = [objOrMsg: unknown, msg?: string, ...args: unknown[]];
  * child, so a line is the same as the eager child's (bindings, level, serializers).
  */
 export class LazyLogger implements FastifyBaseLogger {
+  declare fatal: LogFn;
+  declare error: LogFn;
+  declare warn: LogFn;
+  declare info: LogFn;
+  declare debug: LogFn;
+  declare trace: LogFn;
+  declare silent: LogFn;
   #real: FastifyBaseLogger | undefined;
   readonly #make: () => FastifyBaseLogger;
 
@@ -24,40 +34,21 @@ export class LazyLogger implements FastifyBaseLogger {
     return this.#real;
   }
 
+  // Each log method hands its arguments to the real child, made on the first call.
+  static {
+    for (const level of LEVELS) {
+      LazyLogger.prototype[level] = function (this: LazyLogger, ...args: LogArgs): void {
+        this.#logger()[level](...args);
+      };
+    }
+  }
+
   get level(): string {
     return this.#logger().level;
   }
 
   set level(level: string) {
     this.#logger().level = level;
-  }
-
-  fatal(...args: LogArgs): void {
-    this.#logger().fatal(...args);
-  }
-
-  error(...args: LogArgs): void {
-    this.#logger().error(...args);
-  }
-
-  warn(...args: LogArgs): void {
-    this.#logger().warn(...args);
-  }
-
-  info(...args: LogArgs): void {
-    this.#logger().info(...args);
-  }
-
-  debug(...args: LogArgs): void {
-    this.#logger().debug(...args);
-  }
-
-  trace(...args: LogArgs): void {
-    this.#logger().trace(...args);
-  }
-
-  silent(...args: LogArgs): void {
-    this.#logger().silent(...args);
   }
 
   /** A child of this one, itself made only when first used (auth.ts adds the client's name). */
