@@ -12,6 +12,7 @@ import {
 import { registerEarlyRefusal } from './http/early-refusal.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerInFlight } from './http/in-flight.js';
+import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { registerLingeringClose } from './http/lingering-close.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { RateLimitRedis } from './http/rate-limit.js';
@@ -70,7 +71,11 @@ export const VERSION = '0.1.0';
  */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
+    // Without a logger Fastify skips the per-request child altogether; with one, the child
+    // is made only if something is logged for the request (lazy-logger.ts).
+    ...(deps.logger === false
+      ? { logger: false }
+      : { loggerInstance: deps.logger, childLoggerFactory: lazyChildLoggerFactory }),
     bodyLimit: config.bodyLimitBytes,
     // Two log lines per request cost more than a cached prediction; errors are still logged,
     // each with its request's id (the client's x-request-id when acceptable: request-id.ts).
@@ -114,10 +119,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   answerUnknownExpectations(app.server, deps.metrics);
   registerInFlight(app, deps.metrics);
   registerRequestIdEcho(app);
-  app.addHook('onRequest', async (request) => {
+  // The per-request hooks here take `done` rather than being async: an async hook costs a
+  // promise on every request, and an error passed to `done` reaches the error handler alike.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new AppError('bad_request', 'An HTTP/1.1 request must name its Host');
+      return done(new AppError('bad_request', 'An HTTP/1.1 request must name its Host'));
     }
+    done();
   });
   registerBodyParsers(app, config.bodyLimitBytes);
   registerErrorHandling(app, config.bodyLimitBytes, deps.metrics);
@@ -146,20 +154,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request) => {
-    if (closing && !READINESS_PATHS.has(request.url)) throw new ShuttingDownError();
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (closing && !READINESS_PATHS.has(request.url)) return done(new ShuttingDownError());
+    done();
   });
   const draining = () => closing || deps.lifecycle?.draining === true;
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, _payload, done) => {
     if (draining()) reply.header('connection', 'close');
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpDuration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   healthRoute(app);

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import { routeAccess } from './access.js';
+import { recordHelmetSteps, replayHelmetSteps, type HeaderStep } from './helmet-steps.js';
 
 /**
  * The Content-Security-Policy of the API's own answers (JSON, metrics, errors): nothing may
@@ -89,32 +89,59 @@ const CORS_HEADERS = {
 };
 
 /**
+ * Helmet's options for every answer: the API's CSP and, unless a route's policy below says
+ * otherwise, the same headers on the docs and the page.
+ */
+export const HELMET_OPTIONS = {
+  contentSecurityPolicy: API_CSP,
+  // HSTS only means something over TLS, which the gateway terminates; includeSubDomains is
+  // not this service's decision to make for its domain's other hosts.
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
+  // The same as frame-ancestors 'none', for browsers that only know the older header.
+  xFrameOptions: { action: 'deny' as const },
+};
+
+/** The routes with a policy of their own (by their access class), as helmet route options. */
+export const ROUTE_HELMET = {
+  docs: { contentSecurityPolicy: DOCS_CSP },
+  page: { contentSecurityPolicy: PAGE_CSP },
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What helmet does to this route's answers, when not the API's (helmet-steps.ts). */
+    securityHeaders?: readonly HeaderStep[];
+  }
+}
+
+/**
  * Security headers on every response (@fastify/helmet: the CSPs above, nosniff, frame and
  * referrer policies, cross-origin isolation of the UI's window) and, when CORS_ORIGINS lists
  * origins, CORS for exactly those (@fastify/cors; preflights are answered in its onRequest
  * hook, before any key is asked for, since a browser never sends credentials with one).
  * Nothing names the server or its version: neither Node nor Fastify sends `Server` or
  * `X-Powered-By`, and helmet removes the latter should anything add it.
+ *
+ * Helmet's headers are recorded once per policy at start-up and replayed on each answer, at
+ * the point in the hook chain where the plugin would set them (helmet-steps.ts says why);
+ * test/http/helmet-parity.test.ts checks them against the plugin's own.
  */
 export async function registerBrowserSecurity(
   app: FastifyInstance,
   corsOrigins: readonly string[],
 ): Promise<void> {
-  // Docs routes get their policy as a route option (helmet's own onRoute hook, which runs
-  // after this one, reads it); every other answer, 404s included, gets the API's. So this must
-  // be registered before the docs routes are declared.
+  const steps = await recordHelmetSteps(HELMET_OPTIONS, ROUTE_HELMET);
+  // Docs and page routes get their policy in their route config; every other answer, 404s
+  // included, gets the API's. So this must be registered before those routes are declared.
   app.addHook('onRoute', (route) => {
     const access = routeAccess(route.url, route.method);
-    if (access === 'docs') route.helmet = { contentSecurityPolicy: DOCS_CSP };
-    if (access === 'page') route.helmet = { contentSecurityPolicy: PAGE_CSP };
+    if (access === 'docs' || access === 'page') {
+      route.config = { ...route.config, securityHeaders: steps.routes[access] };
+    }
   });
-  await app.register(helmet, {
-    contentSecurityPolicy: API_CSP,
-    // HSTS only means something over TLS, which the gateway terminates; includeSubDomains is
-    // not this service's decision to make for its domain's other hosts.
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
-    // The same as frame-ancestors 'none', for browsers that only know the older header.
-    xFrameOptions: { action: 'deny' },
+  app.addHook('onRequest', (request, reply, done) => {
+    replayHelmetSteps(reply.raw, request.routeOptions.config.securityHeaders ?? steps.global);
+    done();
   });
   if (corsOrigins.length > 0) {
     await app.register(cors, { origin: [...corsOrigins], ...CORS_HEADERS });

@@ -69,6 +69,19 @@ describe('requests refused before routing answer in the documented shape', () =>
     }
   });
 
+  test('an HTTP/1.1 request without Host → 400 bad_request naming it, with the request id', async () => {
+    const answer = await exchange(
+      port,
+      'GET /health HTTP/1.1\r\nX-Request-Id: no-host-1\r\nConnection: close\r\n\r\n',
+    );
+    const { status, body } = parse(answer);
+    assert.equal(status, 400);
+    assert.deepEqual(body.detail, [
+      { type: 'bad_request', loc: [], msg: 'An HTTP/1.1 request must name its Host' },
+    ]);
+    assert.match(answer, /\r\nx-request-id: no-host-1\r\n/i);
+  });
+
   test('an empty Content-Type header is read as JSON, as no header is', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { buildLogged, startTestApp, type TestApp } from '../helper.js';
 
@@ -114,5 +115,24 @@ describe('logs: every line of a request has its id; texts only with LOG_TEXTS=1'
       (line) => JSON.stringify(line).includes(marker) && line.requestId === undefined,
     );
     assert.deepEqual(unlabelled, [], 'every line with a text names its request');
+  });
+
+  test("over a real socket: the 504 line carries the request id and, with keys on, the client's name", async (ctx) => {
+    const key = 'a-key-for-the-log-test';
+    const digest = createHash('sha256').update(key).digest('hex');
+    const { service, lines } = await logging(ctx, { ...env, API_KEYS_SHA256: `alice:${digest}` });
+    await service.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = service.app.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'socket-1', 'x-api-key': key },
+      body: JSON.stringify({ text: texts }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(res.status, 504);
+    await res.arrayBuffer();
+    const own = lines().filter((line) => line.requestId === 'socket-1');
+    assert.ok(own.length >= 1, 'the timeout is logged on the request');
+    assert.ok(own.every((line) => line.client === 'alice' && line.level === 40));
   });
 });

@@ -1,0 +1,110 @@
+import type { ServerResponse } from 'node:http';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import Fastify from 'fastify';
+
+/** One thing helmet does to a response, in the order it does it. */
+export type HeaderStep =
+  | { readonly kind: 'set'; readonly name: string; readonly value: HeaderValue }
+  | { readonly kind: 'remove'; readonly name: string };
+
+type HeaderValue = string | number | readonly string[];
+
+/** A route's own helmet options (@fastify/helmet merges them over the global ones). */
+export type RouteHelmetOptions = Omit<FastifyHelmetOptions, 'global'>;
+
+/** What helmet does to a response globally, and on a route under each named policy. */
+export interface HelmetSteps<P extends string> {
+  readonly global: readonly HeaderStep[];
+  readonly routes: Readonly<Record<P, readonly HeaderStep[]>>;
+}
+
+/**
+ * Records, once, what @fastify/helmet does to a response under `options`, and on a route
+ * whose `helmet` option is each of `policies`, by serving one request per policy from a
+ * throwaway Fastify instance and logging the raw response's header calls. @fastify/helmet
+ * rebuilds helmet's middleware and re-serialises every header (the CSP from its directives)
+ * on every request; with constant options the result is the same each time, so replaying the
+ * recording keeps helmet (and @fastify/helmet's own merging of route options) the source of
+ * every header, without its per-request cost.
+ */
+export async function recordHelmetSteps<P extends string>(
+  options: FastifyHelmetOptions,
+  policies: Readonly<Record<P, RouteHelmetOptions>>,
+): Promise<HelmetSteps<P>> {
+  for (const policy of [options, ...Object.values<RouteHelmetOptions>(policies)]) {
+    assertConstant(policy);
+  }
+  const probe = Fastify({ logger: false });
+  let steps: HeaderStep[] | undefined;
+  const recorded = new Map<string, readonly HeaderStep[]>();
+  // Registered before helmet, so its hooks run after this one, on the recording response.
+  probe.addHook('onRequest', (_request, reply, done) => {
+    steps = [];
+    record(reply.raw, (step) => steps?.push(step));
+    done();
+  });
+  await probe.register(helmet, options);
+  // The handler runs after every onRequest hook: what was recorded by then is helmet's alone
+  // (Fastify's own headers, set when the answer is written, are not).
+  const handler = (url: string) => () => {
+    recorded.set(url, steps ?? []);
+    steps = undefined;
+    return '';
+  };
+  probe.get('/', handler('/'));
+  const names = Object.keys(policies) as P[];
+  for (const name of names) {
+    probe.get(`/${name}`, { helmet: policies[name] }, handler(`/${name}`));
+  }
+  try {
+    for (const url of ['/', ...names.map((name) => `/${name}`)]) {
+      const res = await probe.inject({ url });
+      if (res.statusCode !== 200) throw new Error(`recording helmet's headers: ${res.body}`);
+    }
+  } finally {
+    await probe.close();
+  }
+  const routes = Object.fromEntries(names.map((name) => [name, recorded.get(`/${name}`) ?? []]));
+  return { global: recorded.get('/') ?? [], routes: routes as Record<P, readonly HeaderStep[]> };
+}
+
+/** Does to `res` what helmet did to the recording response. */
+export function replayHelmetSteps(res: ServerResponse, steps: readonly HeaderStep[]): void {
+  for (const step of steps) {
+    if (step.kind === 'set') res.setHeader(step.name, step.value);
+    else res.removeHeader(step.name);
+  }
+}
+
+/** Wraps `res`'s header calls so each is also handed to `push`. */
+function record(res: ServerResponse, push: (step: HeaderStep) => void): void {
+  const setHeader = res.setHeader.bind(res);
+  const removeHeader = res.removeHeader.bind(res);
+  res.setHeader = (name: string, value: HeaderValue) => {
+    push({ kind: 'set', name, value: Array.isArray(value) ? [...value] : value });
+    return setHeader(name, value);
+  };
+  res.removeHeader = (name: string) => {
+    push({ kind: 'remove', name });
+    removeHeader(name);
+  };
+}
+
+/**
+ * A recording is only valid for options that answer every request alike: CSP nonces, or a
+ * directive computed per request, would be frozen into the first value, so they stop the
+ * start instead.
+ */
+function assertConstant(options: RouteHelmetOptions): void {
+  if (options.enableCSPNonces === true) {
+    throw new Error('helmet headers are recorded once: CSP nonces cannot be used');
+  }
+  const csp = options.contentSecurityPolicy;
+  const directives = typeof csp === 'object' ? Object.values(csp.directives ?? {}) : [];
+  const computed = directives.some(
+    (value) =>
+      typeof value === 'function' ||
+      (Array.isArray(value) && value.some((item) => typeof item === 'function')),
+  );
+  if (computed) throw new Error('helmet headers are recorded once: a CSP directive is computed');
+}
