@@ -1,0 +1,142 @@
+/**
+ * bench:misses-ab — two services side by side on bench:serve part (2)'s load (all cache
+ * misses, 16 clients × one SST-2 dev sentence per request), in alternating passes, so drift on
+ * this shared machine lands on both:
+ *
+ *   flock /tmp/bench.lock npm run bench:misses-ab -- [--dtype fp32|int8] [--model-dir DIR]
+ *     [--a K=V,K=V] [--b K=V] [--a-root DIR] [--b-root DIR] [--rounds 7]
+ *
+ * `--a`/`--b` set each side's knobs (src/config.ts); `--a-root`/`--b-root` run a side from
+ * another checkout (a `git worktree` of another commit, with a `node_modules` link), so a
+ * change is measured against the code before it. Both serve the same model folder and dtype;
+ * a side found serving another graph (BATCH_PACKING, a missing file) stops the run. Prints
+ * each side's median sequences/s and where its cores went (per thread, from /proc): inference
+ * workers, main thread, other threads, and this process, the load generator; the ratio B/A.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SERVICE_SCRIPT, startChildServer, type ChildServer } from '../devkit/child-service.js';
+import { sst2Sentences } from '../devkit/sst2-sentences.js';
+import { cpuSplit, threadCpuSeconds } from '../devkit/thread-cpu.js';
+import { BUNDLED_MODEL_DIR, loadConfig } from '../src/config.js';
+import { resolveModelFiles } from '../src/model/model-files.js';
+import { CLIENTS } from './lib/serve/misses.js';
+import { median } from './lib/serve/report-table.js';
+import { assertServesGraph } from './lib/serve/same-graph.js';
+import { missThroughput } from './lib/timed-requests.js';
+
+const BASE_MODEL = 'generated/distilbert-base';
+const { values: args } = parseArgs({
+  options: {
+    'model-dir': {
+      type: 'string',
+      default: existsSync(join(BASE_MODEL, 'onnx', 'model.onnx')) ? BASE_MODEL : BUNDLED_MODEL_DIR,
+    },
+    dtype: { type: 'string', default: process.env.MODEL_DTYPE ?? 'fp32' },
+    a: { type: 'string', default: '' },
+    b: { type: 'string', default: '' },
+    'a-root': { type: 'string' },
+    'b-root': { type: 'string' },
+    rounds: { type: 'string', default: '7' },
+  },
+});
+
+/** `K=V,K=V` as an environment. */
+function knobs(list: string): Record<string, string> {
+  return Object.fromEntries(
+    list
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=', 2) as [string, string]),
+  );
+}
+
+interface Side {
+  readonly name: 'A' | 'B';
+  readonly label: string;
+  readonly service: ChildServer;
+  readonly workers: number;
+  readonly rates: number[];
+  /** Per pass: cores of the workers, the main thread, other threads, the load generator. */
+  readonly cores: [number, number, number, number][];
+}
+
+const modelDir = resolve(args['model-dir']);
+const { sentences } = sst2Sentences();
+const sides: Side[] = [];
+try {
+  for (const name of ['A', 'B'] as const) {
+    const own = knobs(name === 'A' ? args.a : args.b);
+    const root = name === 'A' ? args['a-root'] : args['b-root'];
+    const env = { ...own, MODEL_DIR: modelDir, MODEL_DTYPE: args.dtype, CACHE_MEMORY_BYTES: '0' };
+    const config = loadConfig(env);
+    const files = resolveModelFiles(modelDir, config.modelDtype);
+    const graph = (config.batchPacking && files.packedOnnxPath) || files.onnxPath;
+    const service = await startChildServer(
+      root ? resolve(root, SERVICE_SCRIPT) : SERVICE_SCRIPT,
+      env,
+    );
+    sides.push({
+      name,
+      label: `${root ?? 'this tree'} ${JSON.stringify(own)}`,
+      service,
+      workers: config.inferenceWorkers,
+      rates: [],
+      cores: [],
+    });
+    await assertServesGraph(service.baseUrl, graph);
+  }
+  const [a, b] = sides as [Side, Side];
+  const graphOf = async (side: Side) =>
+    /graph="([^"]*)"/.exec(await (await fetch(`${side.service.baseUrl}/metrics`)).text())?.[1];
+  if ((await graphOf(a)) !== (await graphOf(b))) {
+    throw new Error('bench:misses-ab: the two sides serve different graphs; refusing to compare');
+  }
+  for (const side of sides)
+    await missThroughput(side.service.baseUrl, sentences.slice(0, 200), CLIENTS);
+  const rounds = Number(args.rounds);
+  for (let round = 0; round < rounds; round++) {
+    // A first in even rounds, B first in odd ones: neither always follows the other.
+    for (const side of round % 2 === 0 ? [a, b] : [b, a]) {
+      const before = threadCpuSeconds(side.service.pid);
+      const own = process.cpuUsage();
+      const { seqPerS, errors } = await missThroughput(side.service.baseUrl, sentences, CLIENTS);
+      if (errors > 0)
+        throw new Error(`bench:misses-ab: side ${side.name} answered ${errors} errors`);
+      const seconds = sentences.length / seqPerS;
+      const used = process.cpuUsage(own);
+      const split = cpuSplit(
+        side.service.pid,
+        before,
+        threadCpuSeconds(side.service.pid),
+        seconds,
+        side.workers,
+      );
+      side.rates.push(seqPerS);
+      side.cores.push([
+        split.workers,
+        split.mainThread,
+        split.others,
+        (used.user + used.system) / 1e6 / seconds,
+      ]);
+    }
+  }
+  const mid = (values: readonly number[]) => median([...values].sort((x, y) => x - y));
+  console.log(
+    `bench:misses-ab  ${modelDir} (${args.dtype}), ${sentences.length} sentences, ${CLIENTS} clients, ${rounds} rounds`,
+  );
+  for (const side of sides) {
+    const rate = mid(side.rates);
+    const cores = [0, 1, 2, 3].map((i) => mid(side.cores.map((c) => c[i] as number)));
+    const perText = cores.slice(1).map((c) => ((c / rate) * 1000).toFixed(3));
+    console.log(
+      `${side.name} ${side.label}\n  median ${rate.toFixed(1)} seq/s (passes ${side.rates.map((r) => r.toFixed(0)).join(' ')})\n` +
+        `  cores: workers ${cores[0]?.toFixed(3)}, main ${cores[1]?.toFixed(3)}, other threads ${cores[2]?.toFixed(3)}, load generator ${cores[3]?.toFixed(3)}\n` +
+        `  ms of CPU per text: main ${perText[0]}, other threads ${perText[1]}, load generator ${perText[2]}`,
+    );
+  }
+  console.log(`B / A: ${(mid(b.rates) / mid(a.rates)).toFixed(3)}`);
+} finally {
+  for (const side of sides) await side.service.stop();
+}
