@@ -13,27 +13,22 @@
  * each side's median sequences/s and where its cores went (per thread, from /proc): inference
  * workers, main thread, other threads, and this process, the load generator; the ratio B/A.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_SCRIPT, startChildServer, type ChildServer } from '../devkit/child-service.js';
 import { sst2Sentences } from '../devkit/sst2-sentences.js';
 import { cpuSplit, threadCpuSeconds } from '../devkit/thread-cpu.js';
-import { BUNDLED_MODEL_DIR, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { resolveModelFiles } from '../src/model/model-files.js';
 import { CLIENTS } from './lib/serve/misses.js';
 import { median } from './lib/serve/report-table.js';
+import { MODEL_OPTIONS } from './lib/serve/model-options.js';
 import { assertServesGraph } from './lib/serve/same-graph.js';
 import { missThroughput } from './lib/timed-requests.js';
 
-const BASE_MODEL = 'generated/distilbert-base';
 const { values: args } = parseArgs({
   options: {
-    'model-dir': {
-      type: 'string',
-      default: existsSync(join(BASE_MODEL, 'onnx', 'model.onnx')) ? BASE_MODEL : BUNDLED_MODEL_DIR,
-    },
-    dtype: { type: 'string', default: process.env.MODEL_DTYPE ?? 'fp32' },
+    ...MODEL_OPTIONS,
     a: { type: 'string', default: '' },
     b: { type: 'string', default: '' },
     'a-root': { type: 'string' },

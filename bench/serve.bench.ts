@@ -14,14 +14,13 @@
  * alike; a service found serving another graph stops the run. Each part's file says what
  * it measures and its target; docs/benchmarks.md keeps the figures and what they decided.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_SCRIPT, startChildServer } from '../devkit/child-service.js';
 import { sst2Sentences } from '../devkit/sst2-sentences.js';
 import { formatResult } from '../src/load/format-result.js';
-import { BUNDLED_MODEL_DIR, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { ModelTokenizer } from '../src/engine/tokenizer.js';
 import { readModelConfig, resolveModelFiles } from '../src/model/model-files.js';
 import type { WorkerPool } from './lib/raw-ort.js';
@@ -47,17 +46,13 @@ import {
   type MonitorCost,
 } from './lib/serve/monitor-cost.js';
 import { ReportTable } from './lib/serve/report-table.js';
+import { MODEL_OPTIONS } from './lib/serve/model-options.js';
 import { assertServesGraph } from './lib/serve/same-graph.js';
 import type { ServeContext } from './lib/serve/serve-context.js';
 
-const BASE_MODEL = 'generated/distilbert-base';
 const { values: args } = parseArgs({
   options: {
-    'model-dir': {
-      type: 'string',
-      default: existsSync(join(BASE_MODEL, 'onnx', 'model.onnx')) ? BASE_MODEL : BUNDLED_MODEL_DIR,
-    },
-    dtype: { type: 'string', default: process.env.MODEL_DTYPE ?? 'fp32' },
+    ...MODEL_OPTIONS,
     quick: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true, default: [] },
     parts: { type: 'string', default: '1,2,3,4,5' },
