@@ -5,6 +5,7 @@ import {
   ShuttingDownError,
 } from '../errors.js';
 import { Admission } from './admission.js';
+import { cutBatch } from './batch-cut.js';
 import {
   assembleBatch,
   inferenceRows,
@@ -276,7 +277,7 @@ export class Batcher {
         }, wait);
         return;
       }
-      this.dispatch(this.cutBatch());
+      this.dispatch(this.takeBatch());
     }
   }
 
@@ -317,57 +318,18 @@ export class Batcher {
     if (dropped > 0) this.observer?.dropped(dropped);
   }
 
-  /**
-   * Takes the oldest item (so nobody starves) plus the items closest to it in length among the
-   * oldest CUT_WINDOW, while rows ≤ maxItems and rows × longest ≤ maxTokens.
-   */
-  private cutBatch(): Item[] {
-    if (this.options.graph === 'packed') return this.cutPacked();
-    const oldest = this.queue[0] as Item;
-    const target = oldest.ids.length;
-    const window = this.queue.slice(0, Math.max(CUT_WINDOW, 4 * this.options.maxItems));
-    const byCloseness = window
-      .map((item, index) => ({ item, index, gap: Math.abs(item.ids.length - target) }))
-      .sort((a, b) => a.gap - b.gap || a.index - b.index);
-    const taken = new Set<number>();
-    let longest = 0;
-    let real = 0;
-    for (const { item, index } of byCloseness) {
-      if (taken.size >= this.options.maxItems) break;
-      const length = item.ids.length;
-      const padded = Math.max(longest, length) * (taken.size + 1);
-      if (taken.size > 0) {
-        if (padded > this.options.maxTokens) continue;
-        // Padding is computed and thrown away: past the allowed share, a smaller batch is cheaper.
-        if (padded - (real + length) > this.options.maxPadding * padded) continue;
-      }
-      taken.add(index);
-      longest = Math.max(longest, length);
-      real += length;
+  /** Takes the next batch off the queue (batch-cut.ts chooses it). */
+  private takeBatch(): Item[] {
+    const indices = cutBatch(this.queue, this.options);
+    let batch: Item[];
+    if (indices.length === (indices.at(-1) ?? -1) + 1) {
+      // A prefix (always, for a packed graph): one slice each way.
+      batch = this.queue.slice(0, indices.length);
+      this.queue = this.queue.slice(indices.length);
+    } else {
+      batch = indices.map((index) => this.queue[index] as Item);
+      for (const index of [...indices].reverse()) this.queue.splice(index, 1);
     }
-    const indices = [...taken].sort((a, b) => a - b);
-    const batch = indices.map((index) => this.queue[index] as Item);
-    for (const index of indices.reverse()) this.queue.splice(index, 1);
-    this.observer?.queueDepth(this.queue.length);
-    return batch;
-  }
-
-  /**
-   * A packed graph runs its projections and FFN on real tokens only (attention, a few percent
-   * of the work, is padded), so lengths need not match: take the queue in arrival order while
-   * the texts fit the item count and the token budget.
-   */
-  private cutPacked(): Item[] {
-    let tokens = 0;
-    let count = 0;
-    for (const item of this.queue) {
-      if (count >= this.options.maxItems) break;
-      if (count > 0 && tokens + item.ids.length > this.options.maxTokens) break;
-      tokens += item.ids.length;
-      count++;
-    }
-    const batch = this.queue.slice(0, count);
-    this.queue = this.queue.slice(count);
     this.observer?.queueDepth(this.queue.length);
     return batch;
   }
@@ -417,10 +379,3 @@ export class Batcher {
       });
   }
 }
-
-/**
- * Padded graphs: how many of the oldest texts a batch is chosen among (at least 4 batches'
- * worth). Sorting all of a deep queue for every batch cost the event loop more than the
- * padding it saved (docs/benchmarks.md, "Overload").
- */
-const CUT_WINDOW = 256;
