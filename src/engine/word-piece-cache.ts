@@ -2,11 +2,12 @@ import type { Tokenizer } from '@huggingface/tokenizers';
 import { LRUCache } from 'lru-cache';
 
 /**
- * Words whose word-pieces are remembered. Natural text repeats a small vocabulary (SST-2's
- * 9,600 training sentences use about 16,000 distinct words), so this keeps nearly every word
- * a service meets, in a few megabytes.
+ * Words whose word-pieces are remembered, as many as Hugging Face's Rust tokenizers keep for
+ * BPE. Text repeats a small vocabulary (all 68,000 SST-2 sentences use about 14,600 distinct
+ * words), so the LRU keeps the frequent ones, in about 2 MB at most; a stream of texts that
+ * are all new words (test/soak.test.ts sends two in each) fills it, and then it stays full.
  */
-export const WORD_PIECE_CACHE_WORDS = 50_000;
+export const WORD_PIECE_CACHE_WORDS = 10_000;
 
 /**
  * Makes the tokenizer's WordPiece step remember the pieces of each word it has split.
@@ -18,9 +19,9 @@ export const WORD_PIECE_CACHE_WORDS = 50_000;
  * word on its own and concatenates), so a remembered answer is the same answer:
  * test/engine/word-piece-cache.test.ts checks it on SST-2 and on generated text.
  *
- * Hugging Face's Rust tokenizers keep such a cache for BPE (`Cache`, 10,000 words); the
- * JavaScript port keeps none, so this wraps its model. Returns false when the model is not
- * one whose `encode` works word by word (then nothing changes).
+ * Hugging Face's Rust tokenizers keep such a cache for BPE (`utils/cache.rs`); the JavaScript
+ * port keeps none, so this wraps its model. Returns false when the model is not one whose
+ * `encode` works word by word (then nothing changes).
  */
 export function rememberWordPieces(
   tokenizer: Tokenizer,
