@@ -119,8 +119,9 @@ export interface Config {
    * BATCH_MAX_DELAY_MS: under load (another worker busy), how long a worker that has just come
    * free may wait for company (as many texts as were queued plus as many as it has just
    * answered, at most BATCH_MAX_ITEMS) before it takes what is queued. The clients it just
-   * answered are usually about to send again, and a full batch computes each text faster. An idle server never waits, so a lone request pays nothing. The default was
-   * chosen by measurement (docs/benchmarks.md, "Serving"); 0 sends work the moment a worker
+   * answered are usually about to send again, and a full batch computes each text faster. An
+   * idle server never waits, so a lone request pays nothing. The default was chosen by
+   * measurement (docs/benchmarks.md, "Serving" and "int8"); 0 sends work the moment a worker
    * frees up.
    */
   readonly batchMaxDelayMs: number;
