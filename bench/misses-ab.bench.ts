@@ -4,11 +4,13 @@
  * this shared machine lands on both:
  *
  *   flock /tmp/bench.lock npm run bench:misses-ab -- [--dtype fp32|int8] [--model-dir DIR]
- *     [--a K=V,K=V] [--b K=V] [--a-root DIR] [--b-root DIR] [--rounds 7]
+ *     [--a K=V,K=V] [--b K=V] [--a-root DIR] [--b-root DIR] [--rounds 7] [--node-args=FLAG ...]
  *
  * `--a`/`--b` set each side's knobs (src/config.ts); `--a-root`/`--b-root` run a side from
  * another checkout (a `git worktree` of another commit, with a `node_modules` link), so a
- * change is measured against the code before it. Both serve the same model folder and dtype;
+ * change is measured against the code before it. `--node-args` gives both services Node's
+ * own flags, for a profile of the load (`--node-args=--cpu-prof`, or `--perf-basic-prof`
+ * under `perf record`). Both serve the same model folder and dtype;
  * a side found serving another graph (BATCH_PACKING, a missing file) stops the run. Prints
  * each side's median sequences/s and where its cores went (per thread, from /proc): inference
  * workers, main thread, other threads, and this process, the load generator; the ratio B/A.
@@ -34,6 +36,7 @@ const { values: args } = parseArgs({
     'a-root': { type: 'string' },
     'b-root': { type: 'string' },
     rounds: { type: 'string', default: '7' },
+    'node-args': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -71,6 +74,7 @@ try {
     const service = await startChildServer(
       root ? resolve(root, SERVICE_SCRIPT) : SERVICE_SCRIPT,
       env,
+      { nodeArgs: args['node-args'] },
     );
     sides.push({
       name,

@@ -124,6 +124,13 @@ export interface BatchStats {
   readonly computedPerReal: number;
   /** Sum of forward-pass times over `seconds × workers`: how busy the workers were. */
   readonly busy: number;
+  /**
+   * The workers' time without a batch, per batch, in ms: under closed-loop clients, how long
+   * a worker that has answered waits for texts to come back (docs/benchmarks.md, "int8").
+   */
+  readonly idleMsPerBatch: number;
+  /** A forward pass's time, mean, in ms. */
+  readonly passMs: number;
 }
 
 /** Batch statistics from `sentiment_batch_*` and `sentiment_inference_duration_seconds`. */
@@ -137,11 +144,14 @@ export function batchStats(
   const delta = growth(before, after);
   const batches = delta('sentiment_batch_size_count');
   const real = delta('sentiment_tokens_total');
+  const ran = delta('sentiment_inference_duration_seconds_sum');
   return {
     batches,
     meanSize: delta('sentiment_batch_size_sum') / batches,
     singles: delta('sentiment_batch_size_bucket{le="1"}') / batches,
     computedPerReal: (real + delta('sentiment_padding_tokens_total')) / real,
-    busy: delta('sentiment_inference_duration_seconds_sum') / (seconds * workers),
+    busy: ran / (seconds * workers),
+    idleMsPerBatch: ((seconds * workers - ran) * 1000) / batches,
+    passMs: (ran * 1000) / batches,
   };
 }

@@ -131,6 +131,10 @@ export function addMissRows(
       '    tokens computed / real; workers busy',
       `${missBatches.computedPerReal.toFixed(3)}; ${(missBatches.busy * 100).toFixed(1)}%`,
     );
+    table.add(
+      '    workers without a batch, per batch; forward pass, mean',
+      `${missBatches.idleMsPerBatch.toFixed(1)} ms; ${missBatches.passMs.toFixed(1)} ms`,
+    );
   }
   if (missCpu)
     table.add(
