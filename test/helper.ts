@@ -63,6 +63,27 @@ export async function buildLogged(
   };
 }
 
+/**
+ * `buildLogged`, returned once each Redis connection the settings open is up: the cache's,
+ * and the rate limiter's when RATE_LIMIT_PER_MINUTE is set. Until then the service runs
+ * without Redis by design (lookups miss, writes are skipped, requests pass uncounted), so a
+ * test of what lands in Redis must not race the first connection.
+ */
+export async function buildOnRedis(
+  t: TestContext,
+  env: Record<string, string>,
+): Promise<LoggedTestApp> {
+  const built = await buildLogged(t, env);
+  await until(() => built.logged('redis cache up') > 0, 'the cache connected to Redis', 5_000);
+  if (env.RATE_LIMIT_PER_MINUTE !== undefined)
+    await until(
+      () => built.logged('redis rate limit up') > 0,
+      'the rate limiter connected to Redis',
+      5_000,
+    );
+  return built;
+}
+
 /** The value of a counter (summed over labels matching `labels`) in the app's registry. */
 export async function counter(
   metrics: Metrics,
