@@ -3,13 +3,14 @@
  *
  *   flock /tmp/bench.lock npm run bench:serve -- [--model-dir DIR] [--dtype fp32|int8] [--quick]
  *     [--env BATCH_MAX_DELAY_MS=0 ...] [--parts 1,2,3,4,5] [--pools 2x1,1x2] [--batch-sizes 1,8,32]
+ *     [--node-args=--cpu-prof ...]
  *
  * (1) the raw ONNX Runtime ceiling (bench/lib/serve/ceiling.ts), (2) the service on cache
  * misses against it (misses.ts), (3) the load profile against the service with Redis and
  * against bench/noop-server.ts (load-profile.ts), (4) one text on the idle service against a
  * batch-1 forward pass (idle-latency.ts), (5) what the monitor costs: (2) and (3) with MONITOR=1
  * and MONITOR=0 in paired rounds (monitor-cost.ts). `--pools` lists the raw worker pools as
- * workers×threads; `--env` sets the service's knobs (src/config.ts). `--dtype` (default: the
+ * workers×threads; `--env` sets the service's knobs (src/config.ts), `--node-args` its Node flags. `--dtype` (default: the
  * environment's MODEL_DTYPE, else fp32) chooses the graph every part runs, raw and served
  * alike; a service found serving another graph stops the run. Each part's file says what
  * it measures and its target; docs/benchmarks.md keeps the figures and what they decided.
@@ -17,7 +18,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { SERVICE_SCRIPT, startChildServer } from '../devkit/child-service.js';
 import { sst2Sentences } from '../devkit/sst2-sentences.js';
 import { formatResult } from '../src/load/format-result.js';
 import { loadConfig } from '../src/config.js';
@@ -48,6 +48,7 @@ import {
 import { ReportTable } from './lib/serve/report-table.js';
 import { MODEL_OPTIONS } from './lib/serve/model-options.js';
 import { assertServesGraph } from './lib/serve/same-graph.js';
+import { startServiceChild } from './lib/serve/start-service.js';
 import type { ServeContext } from './lib/serve/serve-context.js';
 
 const { values: args } = parseArgs({
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     pools: { type: 'string' },
     'batch-sizes': { type: 'string' },
     out: { type: 'string' },
+    'node-args': { type: 'string', multiple: true, default: [] },
   },
 });
 const quick = args.quick;
@@ -102,6 +104,7 @@ const ctx: ServeContext = {
   sequences,
   meanTokens: sequences.reduce((n, s) => n + s.length, 0) / sequences.length,
   serviceEnv: { ...knobs, MODEL_DIR: files.dir },
+  nodeArgs: args['node-args'],
   serviceGraph:
     config.batchPacking && files.packedOnnxPath
       ? { path: files.packedOnnxPath, kind: 'packed' }
@@ -121,10 +124,7 @@ const ceiling: Ceiling = parts.has(1)
 let idle: IdleLatency = NO_IDLE_LATENCY;
 let misses: Misses = NO_MISSES;
 if (parts.has(2) || parts.has(4)) {
-  const service = await startChildServer(SERVICE_SCRIPT, {
-    ...ctx.serviceEnv,
-    CACHE_MEMORY_BYTES: '0',
-  });
+  const service = await startServiceChild(ctx, { CACHE_MEMORY_BYTES: '0' });
   try {
     await assertServesGraph(service.baseUrl, ctx.serviceGraph.path);
     if (parts.has(4)) idle = await measureIdleLatency(ctx, service);

@@ -28,7 +28,7 @@ export async function missThroughput(
   await Promise.all(
     connections.map(async (client) => {
       while (next < bodies.length) {
-        const ok = await predictOnce(client, bodies[next++] as Buffer);
+        const ok = await requestOnce(client, 'POST', '/predict', bodies[next++] as Buffer);
         if (!ok) errors++;
       }
     }),
@@ -38,15 +38,58 @@ export async function missThroughput(
   return { seqPerS: sentences.length / seconds, errors };
 }
 
+/**
+ * Iterations/s of the load profile's shape on a warm cache: `clients` keep-alive connections,
+ * each running iterations of GET /health then POST /predict with `nextBody()`'s body (the
+ * profile's mix: bodyPicker in src/load/profile.ts), until `iterations` are done. As lean as
+ * missThroughput, for the same reason: what it spends is taken from the service.
+ */
+export async function cachedThroughput(
+  baseUrl: string,
+  nextBody: () => string,
+  iterations: number,
+  clients: number,
+): Promise<{ iterationsPerS: number; errors: number }> {
+  // The profile's mix has few distinct bodies: serialise each once.
+  const buffers = new Map<string, Buffer>();
+  const bodies = Array.from({ length: iterations }, () => {
+    const json = nextBody();
+    let buffer = buffers.get(json);
+    if (!buffer) buffers.set(json, (buffer = Buffer.from(json)));
+    return buffer;
+  });
+  let next = 0;
+  let errors = 0;
+  const connections = Array.from({ length: clients }, () => new Client(baseUrl));
+  const start = performance.now();
+  await Promise.all(
+    connections.map(async (client) => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as Buffer;
+        if (!(await requestOnce(client, 'GET', '/health'))) errors++;
+        if (!(await requestOnce(client, 'POST', '/predict', body))) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all(connections.map((c) => c.close()));
+  return { iterationsPerS: iterations / seconds, errors };
+}
+
 const PREDICT_HEADERS = { 'content-type': 'application/json' };
 
-/** One POST /predict of `body`: true when it was answered 200 with a body, read to its end. */
-function predictOnce(client: Client, body: Buffer): Promise<boolean> {
+/** One request: true when it was answered 200 with a body, read to its end. */
+function requestOnce(
+  client: Client,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: Buffer,
+): Promise<boolean> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let bytes = 0;
     client.dispatch(
-      { method: 'POST', path: '/predict', headers: PREDICT_HEADERS, body },
+      body === undefined ? { method, path } : { method, path, headers: PREDICT_HEADERS, body },
       {
         // undici takes a handler with onRequestStart for its current handler interface.
         onRequestStart: () => undefined,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 
 /** One thing helmet does to a response, in the order it does it. */
 export type HeaderStep =
@@ -68,11 +68,17 @@ export async function recordHelmetSteps<P extends string>(
   return { global: recorded.get('/') ?? [], routes: routes as Record<P, readonly HeaderStep[]> };
 }
 
-/** Does to `res` what helmet did to the recording response. */
-export function replayHelmetSteps(res: ServerResponse, steps: readonly HeaderStep[]): void {
+/**
+ * Does to `reply` what helmet did to the recording response, through Fastify's own header
+ * store rather than the raw response's: one raw `setHeader` would make Node merge every other
+ * header of the answer through `setHeader` too (validated, lower-cased and copied twice),
+ * where Fastify hands its store to `writeHead` whole. HTTP names are case-insensitive; Fastify
+ * writes them in lower case.
+ */
+export function replayHelmetSteps(reply: FastifyReply, steps: readonly HeaderStep[]): void {
   for (const step of steps) {
-    if (step.kind === 'set') res.setHeader(step.name, step.value);
-    else res.removeHeader(step.name);
+    if (step.kind === 'set') reply.header(step.name, step.value);
+    else reply.removeHeader(step.name);
   }
 }
 

@@ -140,7 +140,7 @@ export async function registerBrowserSecurity(
     }
   });
   app.addHook('onRequest', (request, reply, done) => {
-    replayHelmetSteps(reply.raw, request.routeOptions.config.securityHeaders ?? steps.global);
+    replayHelmetSteps(reply, request.routeOptions.config.securityHeaders ?? steps.global);
     done();
   });
   if (corsOrigins.length > 0) {

@@ -3,7 +3,8 @@
  * with a real Redis and then against the no-op server, with the same load generator (target:
  * ≥ 0.7 of the no-op's throughput, p99 < 20 ms, no errors).
  */
-import { SERVICE_SCRIPT, startChildServer } from '../../../devkit/child-service.js';
+import { startChildServer } from '../../../devkit/child-service.js';
+import { startServiceChild } from './start-service.js';
 import { assertServesGraph } from './same-graph.js';
 import { RedisServer } from '../../../devkit/redis-server.js';
 import { loadProfile, parseStages } from '../../../src/load/profile.js';
@@ -29,8 +30,7 @@ export async function measureLoadProfile(ctx: ServeContext): Promise<LoadCompari
   let loadService: LoadResult;
   const redis = await RedisServer.start();
   try {
-    const service = await startChildServer(SERVICE_SCRIPT, {
-      ...ctx.serviceEnv,
+    const service = await startServiceChild(ctx, {
       REDIS_URL: redis.url,
       CACHE_HITS_HEADER: '1', // opt-in; the load runner reads the cache hit ratio from it
     });

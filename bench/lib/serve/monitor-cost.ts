@@ -13,11 +13,8 @@
  * Each round's ratio (on / off) is printed; the target is on their median: ≥ 0.97.
  */
 import { Client } from 'undici';
-import {
-  SERVICE_SCRIPT,
-  startChildServer,
-  type ChildServer,
-} from '../../../devkit/child-service.js';
+import type { ChildServer } from '../../../devkit/child-service.js';
+import { startServiceChild } from './start-service.js';
 import { RedisServer } from '../../../devkit/redis-server.js';
 import { threadCpuSeconds } from '../../../devkit/thread-cpu.js';
 import { bodyPicker, loadProfile } from '../../../src/load/profile.js';
@@ -69,17 +66,9 @@ async function startPair(
   ctx: ServeContext,
   env: (monitor: '0' | '1') => Record<string, string>,
 ): Promise<{ on: ChildServer; off: ChildServer }> {
-  const on = await startChildServer(SERVICE_SCRIPT, {
-    ...ctx.serviceEnv,
-    ...env('1'),
-    MONITOR: '1',
-  });
+  const on = await startServiceChild(ctx, { ...env('1'), MONITOR: '1' });
   try {
-    const off = await startChildServer(SERVICE_SCRIPT, {
-      ...ctx.serviceEnv,
-      ...env('0'),
-      MONITOR: '0',
-    });
+    const off = await startServiceChild(ctx, { ...env('0'), MONITOR: '0' });
     try {
       await assertServesGraph(on.baseUrl, ctx.serviceGraph.path);
       await assertServesGraph(off.baseUrl, ctx.serviceGraph.path);

@@ -23,6 +23,8 @@ export interface ServeContext {
   readonly meanTokens: number;
   /** The environment of every child service: the knobs and MODEL_DIR. */
   readonly serviceEnv: Readonly<Record<string, string>>;
+  /** `--node-args`: Node's own flags for every child service (a profile: `--cpu-prof`). */
+  readonly nodeArgs: readonly string[];
   /** The graph the service will run (src/engine picks the same one). */
   readonly serviceGraph: { readonly path: string; readonly kind: GraphKind };
   /** `--pools`: the worker pools the raw ceiling tries. */

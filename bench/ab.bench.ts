@@ -1,19 +1,24 @@
 /**
- * bench:misses-ab — two services side by side on bench:serve part (2)'s load (all cache
- * misses, 16 clients × one SST-2 dev sentence per request), in alternating passes, so drift on
- * this shared machine lands on both:
+ * bench:misses-ab and bench:cached-ab — two services side by side, in alternating passes, so
+ * drift on this shared machine lands on both. `--load misses` (bench:misses-ab) is bench:serve
+ * part (2)'s load: all cache misses, 16 clients × one SST-2 dev sentence per request.
+ * `--load cached` (bench:cached-ab) is part (3)'s at its plateau: 10 clients each running GET
+ * /health then POST /predict with the load profile's bodies, on a warm in-memory cache:
  *
  *   flock /tmp/bench.lock npm run bench:misses-ab -- [--dtype fp32|int8] [--model-dir DIR]
  *     [--a K=V,K=V] [--b K=V] [--a-root DIR] [--b-root DIR] [--rounds 7] [--node-args=FLAG ...]
+ *   flock /tmp/bench.lock npm run bench:cached-ab -- [the same options]
  *
  * `--a`/`--b` set each side's knobs (src/config.ts); `--a-root`/`--b-root` run a side from
  * another checkout (a `git worktree` of another commit, with a `node_modules` link), so a
- * change is measured against the code before it. `--node-args` gives both services Node's
+ * change is measured against the code before it; `--a-noop` makes A the no-op server
+ * (bench/lib/noop-app.ts, `cached` only): B's cost against HTTP's own. `--node-args` gives both services Node's
  * own flags, for a profile of the load (`--node-args=--cpu-prof`, or `--perf-basic-prof`
  * under `perf record`). Both serve the same model folder and dtype;
  * a side found serving another graph (BATCH_PACKING, a missing file) stops the run. Prints
- * each side's median sequences/s and where its cores went (per thread, from /proc): inference
- * workers, main thread, other threads, and this process, the load generator; the ratio B/A.
+ * each side's median sequences/s (iterations/s for `cached`) and where its cores went (per
+ * thread, from /proc): inference workers, main thread, other threads, and this process, the
+ * load generator, also per text (per iteration); the ratio B/A.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,11 +27,13 @@ import { sst2Sentences } from '../devkit/sst2-sentences.js';
 import { cpuSplit, threadCpuSeconds } from '../devkit/thread-cpu.js';
 import { loadConfig } from '../src/config.js';
 import { resolveModelFiles } from '../src/model/model-files.js';
+import { loadProfile, bodyPicker } from '../src/load/profile.js';
+import { NOOP_SERVER_SCRIPT } from './lib/noop-app.js';
 import { CLIENTS } from './lib/serve/misses.js';
 import { median } from './lib/serve/report-table.js';
 import { MODEL_OPTIONS } from './lib/serve/model-options.js';
 import { assertServesGraph } from './lib/serve/same-graph.js';
-import { missThroughput } from './lib/timed-requests.js';
+import { cachedThroughput, missThroughput } from './lib/timed-requests.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +42,8 @@ const { values: args } = parseArgs({
     b: { type: 'string', default: '' },
     'a-root': { type: 'string' },
     'b-root': { type: 'string' },
+    'a-noop': { type: 'boolean', default: false },
+    load: { type: 'string', default: 'misses' },
     rounds: { type: 'string', default: '7' },
     'node-args': { type: 'string', multiple: true, default: [] },
   },
@@ -60,14 +69,54 @@ interface Side {
   readonly cores: [number, number, number, number][];
 }
 
+if (args.load !== 'misses' && args.load !== 'cached') {
+  throw new Error(`bench:ab: --load is misses or cached, not ${args.load}`);
+}
+const cached = args.load === 'cached';
+/** Users of the load profile's plateau (src/load/profile.json). */
+const CACHED_CLIENTS = 10;
+/** Iterations of one cached pass: a few seconds each. */
+const CACHED_ITERATIONS = 20_000;
+const profile = loadProfile();
+const nextBody = bodyPicker(profile);
 const modelDir = resolve(args['model-dir']);
 const { sentences } = sst2Sentences();
+/** One pass of the chosen load: units (texts or iterations) per second, and errors. */
+async function pass(baseUrl: string, warmUp = false): Promise<{ rate: number; errors: number }> {
+  if (cached) {
+    const r = await cachedThroughput(
+      baseUrl,
+      () => nextBody().json,
+      warmUp ? CACHED_ITERATIONS / 10 : CACHED_ITERATIONS,
+      CACHED_CLIENTS,
+    );
+    return { rate: r.iterationsPerS, errors: r.errors };
+  }
+  const r = await missThroughput(baseUrl, warmUp ? sentences.slice(0, 200) : sentences, CLIENTS);
+  return { rate: r.seqPerS, errors: r.errors };
+}
+const units = cached ? CACHED_ITERATIONS : sentences.length;
 const sides: Side[] = [];
 try {
   for (const name of ['A', 'B'] as const) {
     const own = knobs(name === 'A' ? args.a : args.b);
     const root = name === 'A' ? args['a-root'] : args['b-root'];
-    const env = { ...own, MODEL_DIR: modelDir, MODEL_DTYPE: args.dtype, CACHE_MEMORY_BYTES: '0' };
+    if (name === 'A' && args['a-noop']) {
+      // The no-op server: what the load costs with none of the service's work.
+      const service = await startChildServer(
+        NOOP_SERVER_SCRIPT,
+        {},
+        { nodeArgs: args['node-args'] },
+      );
+      sides.push({ name, label: 'the no-op server', service, workers: 0, rates: [], cores: [] });
+      continue;
+    }
+    const env = {
+      ...own,
+      MODEL_DIR: modelDir,
+      MODEL_DTYPE: args.dtype,
+      ...(cached ? {} : { CACHE_MEMORY_BYTES: '0' }),
+    };
     const config = loadConfig(env);
     const files = resolveModelFiles(modelDir, config.modelDtype);
     const graph = (config.batchPacking && files.packedOnnxPath) || files.onnxPath;
@@ -87,23 +136,22 @@ try {
     await assertServesGraph(service.baseUrl, graph);
   }
   const [a, b] = sides as [Side, Side];
+  if (args['a-noop'] && !cached) throw new Error('bench:ab: --a-noop answers cached loads only');
   const graphOf = async (side: Side) =>
     /graph="([^"]*)"/.exec(await (await fetch(`${side.service.baseUrl}/metrics`)).text())?.[1];
-  if ((await graphOf(a)) !== (await graphOf(b))) {
-    throw new Error('bench:misses-ab: the two sides serve different graphs; refusing to compare');
+  if (!args['a-noop'] && (await graphOf(a)) !== (await graphOf(b))) {
+    throw new Error('bench:ab: the two sides serve different graphs; refusing to compare');
   }
-  for (const side of sides)
-    await missThroughput(side.service.baseUrl, sentences.slice(0, 200), CLIENTS);
+  for (const side of sides) await pass(side.service.baseUrl, true);
   const rounds = Number(args.rounds);
   for (let round = 0; round < rounds; round++) {
     // A first in even rounds, B first in odd ones: neither always follows the other.
     for (const side of round % 2 === 0 ? [a, b] : [b, a]) {
       const before = threadCpuSeconds(side.service.pid);
       const own = process.cpuUsage();
-      const { seqPerS, errors } = await missThroughput(side.service.baseUrl, sentences, CLIENTS);
-      if (errors > 0)
-        throw new Error(`bench:misses-ab: side ${side.name} answered ${errors} errors`);
-      const seconds = sentences.length / seqPerS;
+      const { rate, errors } = await pass(side.service.baseUrl);
+      if (errors > 0) throw new Error(`bench:ab: side ${side.name} answered ${errors} errors`);
+      const seconds = units / rate;
       const used = process.cpuUsage(own);
       const split = cpuSplit(
         side.service.pid,
@@ -112,7 +160,7 @@ try {
         seconds,
         side.workers,
       );
-      side.rates.push(seqPerS);
+      side.rates.push(rate);
       side.cores.push([
         split.workers,
         split.mainThread,
@@ -123,16 +171,18 @@ try {
   }
   const mid = (values: readonly number[]) => median([...values].sort((x, y) => x - y));
   console.log(
-    `bench:misses-ab  ${modelDir} (${args.dtype}), ${sentences.length} sentences, ${CLIENTS} clients, ${rounds} rounds`,
+    cached
+      ? `bench:cached-ab  ${modelDir} (${args.dtype}), ${units} iterations (GET /health, POST /predict) a pass, ${CACHED_CLIENTS} clients, ${rounds} rounds`
+      : `bench:misses-ab  ${modelDir} (${args.dtype}), ${units} sentences, ${CLIENTS} clients, ${rounds} rounds`,
   );
   for (const side of sides) {
     const rate = mid(side.rates);
     const cores = [0, 1, 2, 3].map((i) => mid(side.cores.map((c) => c[i] as number)));
     const perText = cores.slice(1).map((c) => ((c / rate) * 1000).toFixed(3));
     console.log(
-      `${side.name} ${side.label}\n  median ${rate.toFixed(1)} seq/s (passes ${side.rates.map((r) => r.toFixed(0)).join(' ')})\n` +
+      `${side.name} ${side.label}\n  median ${rate.toFixed(1)} ${cached ? 'iterations' : 'seq'}/s (passes ${side.rates.map((r) => r.toFixed(0)).join(' ')})\n` +
         `  cores: workers ${cores[0]?.toFixed(3)}, main ${cores[1]?.toFixed(3)}, other threads ${cores[2]?.toFixed(3)}, load generator ${cores[3]?.toFixed(3)}\n` +
-        `  ms of CPU per text: main ${perText[0]}, other threads ${perText[1]}, load generator ${perText[2]}`,
+        `  ms of CPU per ${cached ? 'iteration' : 'text'}: main ${perText[0]}, other threads ${perText[1]}, load generator ${perText[2]}`,
     );
   }
   console.log(`B / A: ${(mid(b.rates) / mid(a.rates)).toFixed(3)}`);
