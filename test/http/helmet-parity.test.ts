@@ -78,8 +78,7 @@ describe("security headers: the recorded ones are exactly @fastify/helmet's own"
         theirs.lines.map(([name]) => name).filter((name) => !NOT_HELMET.has(name)),
       );
       assert.ok(helmetNames.has('content-security-policy'), 'helmet set its headers');
-      const pick = (lines: [string, string][]) =>
-        lines.filter(([name]) => helmetNames.has(name));
+      const pick = (lines: [string, string][]) => lines.filter(([name]) => helmetNames.has(name));
       assert.deepEqual(pick(ours.lines), pick(theirs.lines));
     });
   }
