@@ -22,8 +22,9 @@ export function registerBodyParsers(app: FastifyInstance, bodyLimit: number): vo
   };
   // An empty `Content-Type:` header says no more than an absent one: read the body as JSON too
   // (Fastify would otherwise refuse it as an invalid media type before any parser runs).
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.headers['content-type']?.trim() === '') delete request.headers['content-type'];
+    done();
   });
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(

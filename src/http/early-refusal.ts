@@ -1,4 +1,10 @@
-import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+  RouteOptions,
+} from 'fastify';
 import { OverloadedError, type AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { routeAccess } from './access.js';
@@ -34,25 +40,26 @@ export function registerEarlyRefusal(
   const told = (socket: object, error: OverloadedError): void => {
     retryAt.set(socket, Date.now() + error.retryAfterSeconds * 1000);
   };
+  const decide = (request: FastifyRequest, done: HookHandlerDoneFunction): void => {
+    const error = refusal();
+    // Shedding: a small body is read all the same, so its cached texts can be answered.
+    if (error instanceof OverloadedError && isSmall(request.headers['content-length'])) {
+      return done();
+    }
+    if (error instanceof OverloadedError) {
+      early.add(error);
+      told(request.raw.socket, error);
+      metrics.overloadRefusals.inc({ stage: 'before_body' });
+    }
+    done(error);
+  };
   const hook: onRequestHookHandler = (request, _reply, done) => {
-    const socket = request.raw.socket;
-    const decide = (): void => {
-      const error = refusal();
-      // Shedding: a small body is read all the same, so its cached texts can be answered.
-      if (error instanceof OverloadedError && isSmall(request.headers['content-length'])) {
-        return done();
-      }
-      if (error instanceof OverloadedError) {
-        early.add(error);
-        told(socket, error);
-        metrics.overloadRefusals.inc({ stage: 'before_body' });
-      }
-      done(error);
-    };
-    const tooSoonMs = (retryAt.get(socket) ?? 0) - Date.now();
+    // Only a connection that was refused has an entry: the common case reads no clock.
+    const at = retryAt.get(request.raw.socket);
+    const tooSoonMs = at === undefined ? 0 : at - Date.now();
     if (tooSoonMs > 0 && refusal() !== undefined)
-      setTimeout(decide, Math.min(tooSoonMs, MAX_HOLD_MS));
-    else decide();
+      setTimeout(decide, Math.min(tooSoonMs, MAX_HOLD_MS), request, done);
+    else decide(request, done);
   };
   // Registered after access control's own onRoute hook, so this one runs after its checks.
   app.addHook('onRoute', (route: RouteOptions) => {

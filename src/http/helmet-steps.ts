@@ -3,7 +3,7 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify, { type FastifyReply } from 'fastify';
 
 /** One thing helmet does to a response, in the order it does it. */
-export type HeaderStep =
+type HeaderStep =
   | { readonly kind: 'set'; readonly name: string; readonly value: HeaderValue }
   | { readonly kind: 'remove'; readonly name: string };
 
@@ -12,10 +12,19 @@ type HeaderValue = string | number | readonly string[];
 /** A route's own helmet options (@fastify/helmet merges them over the global ones). */
 export type RouteHelmetOptions = Omit<FastifyHelmetOptions, 'global'>;
 
+/**
+ * What a recording leaves on a response, ready to replay: the headers removed and not set
+ * again, then the headers set (their last values), names in lower case as Fastify keeps them.
+ */
+export interface HeaderPlan {
+  readonly remove: readonly string[];
+  readonly set: readonly (readonly [string, HeaderValue])[];
+}
+
 /** What helmet does to a response globally, and on a route under each named policy. */
 export interface HelmetSteps<P extends string> {
-  readonly global: readonly HeaderStep[];
-  readonly routes: Readonly<Record<P, readonly HeaderStep[]>>;
+  readonly global: HeaderPlan;
+  readonly routes: Readonly<Record<P, HeaderPlan>>;
 }
 
 /**
@@ -64,8 +73,26 @@ export async function recordHelmetSteps<P extends string>(
   } finally {
     await probe.close();
   }
-  const routes = Object.fromEntries(names.map((name) => [name, recorded.get(`/${name}`) ?? []]));
-  return { global: recorded.get('/') ?? [], routes: routes as Record<P, readonly HeaderStep[]> };
+  const plan = (url: string) => planOf(recorded.get(url) ?? []);
+  const routes = Object.fromEntries(names.map((name) => [name, plan(`/${name}`)]));
+  return { global: plan('/'), routes: routes as Record<P, HeaderPlan> };
+}
+
+/** The state `steps` leave, whatever the response had: the same headers removed and set. */
+function planOf(steps: readonly HeaderStep[]): HeaderPlan {
+  const set = new Map<string, HeaderValue>();
+  const remove = new Set<string>();
+  for (const step of steps) {
+    const name = step.name.toLowerCase();
+    if (step.kind === 'set') {
+      set.set(name, step.value);
+      remove.delete(name);
+    } else {
+      set.delete(name);
+      remove.add(name);
+    }
+  }
+  return { remove: [...remove], set: [...set] };
 }
 
 /**
@@ -73,13 +100,12 @@ export async function recordHelmetSteps<P extends string>(
  * store rather than the raw response's: one raw `setHeader` would make Node merge every other
  * header of the answer through `setHeader` too (validated, lower-cased and copied twice),
  * where Fastify hands its store to `writeHead` whole. HTTP names are case-insensitive; Fastify
- * writes them in lower case.
+ * writes them in lower case. A header is only removed when present: `delete` would turn
+ * Fastify's store into a slow dictionary for the rest of the request.
  */
-export function replayHelmetSteps(reply: FastifyReply, steps: readonly HeaderStep[]): void {
-  for (const step of steps) {
-    if (step.kind === 'set') reply.header(step.name, step.value);
-    else reply.removeHeader(step.name);
-  }
+export function replayHelmetSteps(reply: FastifyReply, plan: HeaderPlan): void {
+  for (const name of plan.remove) if (reply.hasHeader(name)) reply.removeHeader(name);
+  for (const [name, value] of plan.set) reply.header(name, value);
 }
 
 /** Wraps `res`'s header calls so each is also handed to `push`. */

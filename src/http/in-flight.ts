@@ -8,9 +8,12 @@ import type { Metrics } from '../metrics.js';
  * gauge would only ever climb. Register it before any hook that can refuse a request.
  */
 export function registerInFlight(app: FastifyInstance, metrics: Pick<Metrics, 'httpInFlight'>) {
+  // One listener function for every response, added with `on`: `close` fires once anyway, and
+  // `once` would wrap a new closure per request.
+  const closed = (): void => metrics.httpInFlight.dec();
   app.addHook('onRequest', (_request, reply, done) => {
     metrics.httpInFlight.inc();
-    reply.raw.once('close', () => metrics.httpInFlight.dec());
+    reply.raw.on('close', closed);
     done();
   });
 }

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import { routeAccess } from './access.js';
-import { recordHelmetSteps, replayHelmetSteps, type HeaderStep } from './helmet-steps.js';
+import { recordHelmetSteps, replayHelmetSteps, type HeaderPlan } from './helmet-steps.js';
 
 /**
  * The Content-Security-Policy of the API's own answers (JSON, metrics, errors): nothing may
@@ -110,7 +110,7 @@ export const ROUTE_HELMET = {
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** What helmet does to this route's answers, when not the API's (helmet-steps.ts). */
-    securityHeaders?: readonly HeaderStep[];
+    securityHeaders?: HeaderPlan;
   }
 }
 
