@@ -29,6 +29,7 @@ import { loadConfig } from '../src/config.js';
 import { resolveModelFiles } from '../src/model/model-files.js';
 import { loadProfile, bodyPicker } from '../src/load/profile.js';
 import { NOOP_SERVER_SCRIPT } from './lib/noop-app.js';
+import { CACHED_CLIENTS, CACHED_ITERATIONS } from './lib/serve/load-profile.js';
 import { CLIENTS } from './lib/serve/misses.js';
 import { median } from './lib/serve/report-table.js';
 import { MODEL_OPTIONS } from './lib/serve/model-options.js';
@@ -73,10 +74,6 @@ if (args.load !== 'misses' && args.load !== 'cached') {
   throw new Error(`bench:ab: --load is misses or cached, not ${args.load}`);
 }
 const cached = args.load === 'cached';
-/** Users of the load profile's plateau (src/load/profile.json). */
-const CACHED_CLIENTS = 10;
-/** Iterations of one cached pass: a few seconds each. */
-const CACHED_ITERATIONS = 20_000;
 const profile = loadProfile();
 const nextBody = bodyPicker(profile);
 const modelDir = resolve(args['model-dir']);
