@@ -3,7 +3,7 @@
  * cutting SST-2 dev into graph runs (bench/lib/batch-strategies.ts), with ONNX Runtime's own
  * profiler on one intra-op thread:
  *
- *   flock /tmp/bench.lock npm run bench:profile -- [--model-dir DIR] [--sentences 320]
+ *   flock /tmp/bench.lock npm run bench:profile -- [--model-dir DIR] [--dtype fp32|int8] [--sentences 320]
  *
  * Each strategy runs once to warm up, then once profiled; the table gives milliseconds per op
  * type and each strategy's total. Last, the padded attention area of the packed graph's two
@@ -22,10 +22,15 @@ import { strategyFeeds, sst2TokenIds, type BatchStrategy } from './lib/batch-str
 const { values: args } = parseArgs({
   options: {
     'model-dir': { type: 'string', default: 'generated/distilbert-base' },
+    dtype: { type: 'string', default: 'fp32' },
     sentences: { type: 'string', default: '320' },
   },
 });
 const dir = args['model-dir'];
+if (args.dtype !== 'fp32' && args.dtype !== 'int8') {
+  throw new Error(`bench:profile: --dtype is fp32 or int8, not ${args.dtype}`);
+}
+const dtype: 'fp32' | 'int8' = args.dtype;
 const all = sst2TokenIds(dir);
 const sequences = all.slice(0, Number(args.sentences));
 
@@ -47,7 +52,7 @@ const byStrategy: Map<string, number>[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'ort-profile-'));
 try {
   for (const strategy of STRATEGIES) {
-    const file = join(dir, strategy.graph === 'packed' ? PACKED_ONNX_FILES.fp32 : ONNX_FILES.fp32);
+    const file = join(dir, (strategy.graph === 'packed' ? PACKED_ONNX_FILES : ONNX_FILES)[dtype]);
     const { feeds } = strategyFeeds(sequences, strategy);
     const warm = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
     for (const feed of feeds) await warm.run(feed);
