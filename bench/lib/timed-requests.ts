@@ -21,20 +21,13 @@ export async function missThroughput(
   clients: number,
 ): Promise<{ seqPerS: number; errors: number }> {
   const bodies = sentences.map((text) => Buffer.from(JSON.stringify({ text: [text] })));
-  let next = 0;
-  let errors = 0;
-  const connections = Array.from({ length: clients }, () => new Client(baseUrl));
-  const start = performance.now();
-  await Promise.all(
-    connections.map(async (client) => {
-      while (next < bodies.length) {
-        const ok = await requestOnce(client, 'POST', '/predict', bodies[next++] as Buffer);
-        if (!ok) errors++;
-      }
-    }),
+  const { seconds, errors } = await closedLoop(
+    baseUrl,
+    clients,
+    bodies.length,
+    async (client, i) =>
+      (await requestOnce(client, 'POST', '/predict', bodies[i] as Buffer)) ? 0 : 1,
   );
-  const seconds = (performance.now() - start) / 1000;
-  await Promise.all(connections.map((c) => c.close()));
   return { seqPerS: sentences.length / seconds, errors };
 }
 
@@ -58,22 +51,37 @@ export async function cachedThroughput(
     if (!buffer) buffers.set(json, (buffer = Buffer.from(json)));
     return buffer;
   });
+  const { seconds, errors } = await closedLoop(baseUrl, clients, iterations, async (client, i) => {
+    const health = await requestOnce(client, 'GET', '/health');
+    const predict = await requestOnce(client, 'POST', '/predict', bodies[i] as Buffer);
+    return (health ? 0 : 1) + (predict ? 0 : 1);
+  });
+  return { iterationsPerS: iterations / seconds, errors };
+}
+
+/**
+ * `clients` keep-alive connections, each running the next of `count` units of work until all
+ * are done (a closed loop: a client sends again once answered): the seconds it took and the
+ * errors the units counted.
+ */
+async function closedLoop(
+  baseUrl: string,
+  clients: number,
+  count: number,
+  unit: (client: Client, index: number) => Promise<number>,
+): Promise<{ seconds: number; errors: number }> {
   let next = 0;
   let errors = 0;
   const connections = Array.from({ length: clients }, () => new Client(baseUrl));
   const start = performance.now();
   await Promise.all(
     connections.map(async (client) => {
-      while (next < bodies.length) {
-        const body = bodies[next++] as Buffer;
-        if (!(await requestOnce(client, 'GET', '/health'))) errors++;
-        if (!(await requestOnce(client, 'POST', '/predict', body))) errors++;
-      }
+      while (next < count) errors += await unit(client, next++);
     }),
   );
   const seconds = (performance.now() - start) / 1000;
   await Promise.all(connections.map((c) => c.close()));
-  return { iterationsPerS: iterations / seconds, errors };
+  return { seconds, errors };
 }
 
 const PREDICT_HEADERS = { 'content-type': 'application/json' };
