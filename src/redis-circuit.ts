@@ -18,6 +18,17 @@ export const CONSECUTIVE_FAILURES_TO_OPEN = 4;
  * queued behind the hung connection. No timeout of its own: ioredis's commandTimeout already
  * bounds each command.
  */
+/**
+ * Whether a command can be sent to a client of `openRedisClient`: connected and ready. With
+ * no offline queue, a command sent otherwise (before the first connection, or while Redis is
+ * down) fails at once, which says nothing of a hung Redis: callers skip Redis then, without
+ * firing the circuit, or a replica taking traffic before it connects would skip Redis for
+ * `resetMs` after connecting. Both the cache tier and the rate limiter check this first.
+ */
+export function redisReady(client: { readonly status: string }): boolean {
+  return client.status === 'ready';
+}
+
 export function redisCircuit<TI extends unknown[], TR>(
   action: (...args: TI) => Promise<TR>,
   resetMs: number,

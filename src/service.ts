@@ -79,7 +79,7 @@ export async function startService(
           (state, detail) =>
             state === 'up'
               ? log.info(`redis rate limit up: ${detail}`)
-              : log.warn(`redis rate limit down (requests are not limited): ${detail}`),
+              : log.warn(`redis rate limit down (each replica counts alone): ${detail}`),
         )
       : undefined;
   let engine: Engine | undefined;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type CircuitBreaker from 'opossum';
-import { redisCircuit } from '../redis-circuit.js';
+import { redisCircuit, redisReady } from '../redis-circuit.js';
 import {
   parseEntry,
   serializeEntry,
@@ -107,11 +107,9 @@ export class RedisCache implements CacheTierStore {
 
   async getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
     if (keys.length === 0) return [];
-    if (this.state !== 'up') {
-      // Not connected (yet, or any more): the command would fail at once (no offline queue).
-      // Those failures say nothing of a hung Redis, so they must not open the circuit: a
-      // replica taking traffic before its first connection would skip Redis for
-      // REDIS_CIRCUIT_RESET_MS after connecting. Still an error of the tier, and a miss.
+    if (!redisReady(this.client)) {
+      // Not connected (yet, or any more): no command, no circuit (redis-circuit.ts says why).
+      // Still an error of the tier, and a miss.
       this.observer?.error('redis');
       this.observer?.misses('redis', keys.length);
       return keys.map(() => undefined);
@@ -139,7 +137,7 @@ export class RedisCache implements CacheTierStore {
   }
 
   async setMany(entries: readonly (readonly [string, CacheEntry])[]): Promise<void> {
-    if (entries.length === 0 || this.state !== 'up' || this.breaker.opened) return;
+    if (entries.length === 0 || !redisReady(this.client) || this.breaker.opened) return;
     const pipeline = this.client.pipeline();
     for (const [key, entry] of entries) {
       // JSON keeps every double exactly, so a hit returns byte for byte what the miss did.

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { redisCircuit } from '../redis-circuit.js';
+import { redisCircuit, redisReady } from '../redis-circuit.js';
 
 /** One client's count in the current window, as @fastify/rate-limit's stores report it. */
 interface Count {
@@ -39,7 +39,7 @@ export interface RateLimitStoreObserver {
 /** Where and how the limiter counts in Redis. */
 export interface BreakerStoreOptions {
   /** The ioredis client (commands bounded by REDIS_TIMEOUT_MS, no offline queue). */
-  readonly redis: unknown;
+  readonly redis: { readonly status: string };
   /** Put before the client key (the client's own REDIS_KEY_PREFIX comes first). */
   readonly nameSpace: string;
   /** REDIS_CIRCUIT_RESET_MS: how long an open circuit skips Redis before one request probes. */
@@ -58,6 +58,9 @@ export interface BreakerStoreOptions {
  * a busy spell of successes costs four requests the timeout, not as many as there were
  * successes), the circuit opens and Redis is not asked for REDIS_CIRCUIT_RESET_MS; then one
  * request probes it, and its success closes the circuit.
+ *
+ * While the client is not connected (before its first connection, or Redis down) nothing is
+ * sent and the circuit is not fired (redis-circuit.ts `redisReady`): the local count decides.
  *
  * Fails open, but not unlimited: every request is also counted in a local LRU (an increment
  * of a map entry), and while Redis cannot answer that count decides. A client then gets the
@@ -100,6 +103,12 @@ export function breakerStore(options: BreakerStoreOptions): {
     incr(key: string, callback: StoreCallback, timeWindow: number, max: number): void {
       let local: Count | undefined;
       this.local.incr(key, (_error, result) => (local = result), timeWindow, max);
+      if (!redisReady(options.redis)) {
+        // Not connected (yet, or any more): counted here, and the circuit is not fired.
+        options.observer.counted('local');
+        callback(null, local);
+        return;
+      }
       breaker.fire(this.remote, key, timeWindow, max).then(
         (shared) => {
           options.observer.counted('redis');

@@ -10,6 +10,8 @@ import { breakerStore, type RateLimitStoreObserver } from './rate-limit-store.js
  */
 export interface RateLimitRedis {
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  /** ioredis's connection status: counted in Redis only when `ready` (redis-circuit.ts). */
+  readonly status: string;
 }
 
 /** What the limiter needs: the budget, and where to count it. */

@@ -127,9 +127,20 @@ describe(
     /**
      * A service on 127.0.0.1 whose limiter counts in the Redis above, its log lines kept and
      * closed when the test ends; returned once `firstClient`'s request was counted there (the
-     * limiter's connection comes up on its own, and until then requests pass uncounted).
+     * limiter's connection comes up on its own, and until then each request is counted here).
      */
     async function countingInRedis(ctx: TestContext, firstClient: string) {
+      const limited = await limitedService(ctx);
+      await until(
+        async () =>
+          (await limited.send(firstClient)).res.headers.get('x-ratelimit-remaining') === '4',
+        'the first request counted in Redis',
+      );
+      return limited;
+    }
+
+    /** That service as it starts, connected to Redis or not. */
+    async function limitedService(ctx: TestContext) {
       const { service, logged } = await buildLogged(ctx, {
         RATE_LIMIT_PER_MINUTE: '5',
         REDIS_URL: redis.url,
@@ -152,11 +163,27 @@ describe(
         return { res, body, ms: performance.now() - started };
       };
       const metric = (name: string, labels = {}) => counter(service.metrics, name, labels);
-      await until(
-        async () => (await send(firstClient)).res.headers.get('x-ratelimit-remaining') === '4',
-        'the first request counted in Redis',
-      );
       return { send, logged, metric };
+    }
+
+    /**
+     * While the limiter's client is not connected: `count` requests answered at once and
+     * counted here, and the circuit never fired (nothing was sent that could say Redis hangs).
+     */
+    async function countedLocallyWhileDown(
+      { send, logged, metric }: Awaited<ReturnType<typeof limitedService>>,
+      count: number,
+    ) {
+      const local = () => metric('sentiment_rate_limit_counted_total', { store: 'local' });
+      const before = await local();
+      for (let i = 0; i < count; i++) {
+        const { res, ms } = await send(`198.51.100.${30 + i}`);
+        assert.equal(res.status, 200, 'a Redis that is not there fails no request');
+        assert.ok(ms < 1_000, `answered in ${ms.toFixed(0)} ms`);
+      }
+      assert.equal((await local()) - before, count);
+      assert.equal(await metric('sentiment_rate_limit_circuit_open'), 0, 'the circuit untouched');
+      assert.equal(logged('redis rate limit circuit open'), 0);
     }
 
     test('a hung Redis (SIGSTOP): the circuit opens after a few timeouts, requests stop waiting, each replica counts alone, logged once; probed back', async (ctx) => {
@@ -227,27 +254,29 @@ describe(
       );
     });
 
-    test('a dead Redis (SIGKILL): requests pass at once, counted locally; after a restart, counted in Redis again', async (ctx) => {
-      const { send, logged, metric } = await countingInRedis(ctx, '198.51.100.2');
+    test('a dead Redis (SIGKILL): requests pass at once, counted locally, the circuit untouched; once it is back, counted in Redis again', async (ctx) => {
+      const limited = await countingInRedis(ctx, '198.51.100.2');
       await redis.kill();
-      for (let i = 0; i < 10; i++) {
-        const { res, ms } = await send(`198.51.100.${30 + i}`);
-        assert.equal(res.status, 200, 'a dead Redis fails no request');
-        assert.ok(ms < 1_000, `answered in ${ms.toFixed(0)} ms`);
-      }
-      assert.equal(await metric('sentiment_rate_limit_circuit_open'), 1);
-      assert.equal(logged('redis rate limit circuit open'), 1);
+      await until(() => limited.logged('redis rate limit down') > 0, 'the limiter seeing it gone');
+      await countedLocallyWhileDown(limited, 10);
       await redis.restart();
-      await until(
-        async () => {
-          await send('192.0.2.210');
-          return (await metric('sentiment_rate_limit_circuit_open')) === 0;
-        },
-        'the client reconnecting and a probe closing the circuit',
-        15_000,
-      );
-      const res = (await send('192.0.2.211')).res;
+      await until(() => limited.logged('redis rate limit up') > 1, 'the limiter back', 15_000);
+      const res = (await limited.send('192.0.2.211')).res;
       assert.equal(res.headers.get('x-ratelimit-remaining'), '4', 'a fresh Redis counts afresh');
+    });
+
+    test('a limiter started before its Redis is up: counted locally, the circuit untouched; counted in Redis from its first connection', async (ctx) => {
+      await redis.kill();
+      let restarted = false;
+      // The suite's later tests and its `after` need the server back, whatever fails here.
+      ctx.after(() => (restarted ? undefined : redis.restart()));
+      const limited = await limitedService(ctx);
+      await countedLocallyWhileDown(limited, 10);
+      await redis.restart();
+      restarted = true;
+      await until(() => limited.logged('redis rate limit up') > 0, 'the limiter connected', 15_000);
+      const res = (await limited.send('192.0.2.212')).res;
+      assert.equal(res.headers.get('x-ratelimit-remaining'), '4', 'counted in Redis at once');
     });
   },
 );
