@@ -7,18 +7,19 @@
  *
  *   flock /tmp/bench.lock npm run bench:misses-ab -- [--dtype fp32|int8] [--model-dir DIR]
  *     [--a K=V,K=V] [--b K=V] [--a-root DIR] [--b-root DIR] [--rounds 7] [--node-args=FLAG ...]
- *   flock /tmp/bench.lock npm run bench:cached-ab -- [the same options]
+ *   flock /tmp/bench.lock npm run bench:cached-ab -- [the same options] [--a-noop]
  *
  * `--a`/`--b` set each side's knobs (src/config.ts); `--a-root`/`--b-root` run a side from
  * another checkout (a `git worktree` of another commit, with a `node_modules` link), so a
  * change is measured against the code before it; `--a-noop` makes A the no-op server
- * (bench/lib/noop-app.ts, `cached` only): B's cost against HTTP's own. `--node-args` gives both services Node's
- * own flags, for a profile of the load (`--node-args=--cpu-prof`, or `--perf-basic-prof`
- * under `perf record`). Both serve the same model folder and dtype;
- * a side found serving another graph (BATCH_PACKING, a missing file) stops the run. Prints
- * each side's median sequences/s (iterations/s for `cached`) and where its cores went (per
- * thread, from /proc): inference workers, main thread, other threads, and this process, the
- * load generator, also per text (per iteration); the ratio B/A.
+ * (bench/lib/noop-app.ts, `cached` only): B's cost against HTTP's own. `--node-args` gives
+ * both services Node's own flags, for a profile of the load (`--node-args=--cpu-prof`, or
+ * `--perf-basic-prof` under `perf record`). Both serve the same model folder and dtype: sides
+ * whose knobs pick different graphs (BATCH_PACKING), or a side found serving another graph
+ * than its knobs say, stop the run. Prints each side's median sequences/s (iterations/s for
+ * `cached`) and where its cores went (per thread, from /proc): inference workers, main
+ * thread, other threads, and this process, the load generator, also per text (per
+ * iteration); the ratio B/A.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,14 +28,13 @@ import { sst2Sentences } from '../devkit/sst2-sentences.js';
 import { cpuSplit, threadCpuSeconds } from '../devkit/thread-cpu.js';
 import { loadConfig } from '../src/config.js';
 import { resolveModelFiles } from '../src/model/model-files.js';
-import { loadProfile, bodyPicker } from '../src/load/profile.js';
 import { NOOP_SERVER_SCRIPT } from './lib/noop-app.js';
-import { CACHED_CLIENTS, CACHED_ITERATIONS } from './lib/serve/load-profile.js';
+import { CACHED_CLIENTS, CACHED_ITERATIONS, cachedPass } from './lib/serve/load-profile.js';
 import { CLIENTS } from './lib/serve/misses.js';
 import { median } from './lib/serve/report-table.js';
 import { MODEL_OPTIONS } from './lib/serve/model-options.js';
 import { assertServesGraph } from './lib/serve/same-graph.js';
-import { cachedThroughput, missThroughput } from './lib/timed-requests.js';
+import { missThroughput } from './lib/timed-requests.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -74,30 +74,40 @@ if (args.load !== 'misses' && args.load !== 'cached') {
   throw new Error(`bench:ab: --load is misses or cached, not ${args.load}`);
 }
 const cached = args.load === 'cached';
-const profile = loadProfile();
-const nextBody = bodyPicker(profile);
+if (args['a-noop'] && !cached) throw new Error('bench:ab: --a-noop answers cached loads only');
 const modelDir = resolve(args['model-dir']);
 const { sentences } = sst2Sentences();
 /** One pass of the chosen load: units (texts or iterations) per second, and errors. */
 async function pass(baseUrl: string, warmUp = false): Promise<{ rate: number; errors: number }> {
   if (cached) {
-    const r = await cachedThroughput(
-      baseUrl,
-      () => nextBody().json,
-      warmUp ? CACHED_ITERATIONS / 10 : CACHED_ITERATIONS,
-      CACHED_CLIENTS,
-    );
-    return { rate: r.iterationsPerS, errors: r.errors };
+    // Errors stop the run inside cachedPass.
+    return { rate: await cachedPass(baseUrl, CACHED_ITERATIONS / (warmUp ? 10 : 1)), errors: 0 };
   }
   const r = await missThroughput(baseUrl, warmUp ? sentences.slice(0, 200) : sentences, CLIENTS);
   return { rate: r.seqPerS, errors: r.errors };
 }
 const units = cached ? CACHED_ITERATIONS : sentences.length;
+/** A side's knobs, its checkout, and the graph it will serve (as src/engine picks it). */
+const plans = (['A', 'B'] as const).map((name) => {
+  const own = knobs(name === 'A' ? args.a : args.b);
+  const env = {
+    ...own,
+    MODEL_DIR: modelDir,
+    MODEL_DTYPE: args.dtype,
+    ...(cached ? {} : { CACHE_MEMORY_BYTES: '0' }),
+  };
+  const config = loadConfig(env);
+  const files = resolveModelFiles(modelDir, config.modelDtype);
+  const graph = (config.batchPacking && files.packedOnnxPath) || files.onnxPath;
+  const root = name === 'A' ? args['a-root'] : args['b-root'];
+  return { name, own, env, graph, root, workers: config.inferenceWorkers };
+});
+if (!args['a-noop'] && plans[0]?.graph !== plans[1]?.graph) {
+  throw new Error('bench:ab: the two sides would serve different graphs; refusing to compare');
+}
 const sides: Side[] = [];
 try {
-  for (const name of ['A', 'B'] as const) {
-    const own = knobs(name === 'A' ? args.a : args.b);
-    const root = name === 'A' ? args['a-root'] : args['b-root'];
+  for (const { name, own, env, graph, root, workers } of plans) {
     if (name === 'A' && args['a-noop']) {
       // The no-op server: what the load costs with none of the service's work.
       const service = await startChildServer(
@@ -108,15 +118,6 @@ try {
       sides.push({ name, label: 'the no-op server', service, workers: 0, rates: [], cores: [] });
       continue;
     }
-    const env = {
-      ...own,
-      MODEL_DIR: modelDir,
-      MODEL_DTYPE: args.dtype,
-      ...(cached ? {} : { CACHE_MEMORY_BYTES: '0' }),
-    };
-    const config = loadConfig(env);
-    const files = resolveModelFiles(modelDir, config.modelDtype);
-    const graph = (config.batchPacking && files.packedOnnxPath) || files.onnxPath;
     const service = await startChildServer(
       root ? resolve(root, SERVICE_SCRIPT) : SERVICE_SCRIPT,
       env,
@@ -126,19 +127,14 @@ try {
       name,
       label: `${root ?? 'this tree'} ${JSON.stringify(own)}`,
       service,
-      workers: config.inferenceWorkers,
+      workers,
       rates: [],
       cores: [],
     });
+    // Another checkout might pick another graph than this tree's config says: checked served.
     await assertServesGraph(service.baseUrl, graph);
   }
   const [a, b] = sides as [Side, Side];
-  if (args['a-noop'] && !cached) throw new Error('bench:ab: --a-noop answers cached loads only');
-  const graphOf = async (side: Side) =>
-    /graph="([^"]*)"/.exec(await (await fetch(`${side.service.baseUrl}/metrics`)).text())?.[1];
-  if (!args['a-noop'] && (await graphOf(a)) !== (await graphOf(b))) {
-    throw new Error('bench:ab: the two sides serve different graphs; refusing to compare');
-  }
   for (const side of sides) await pass(side.service.baseUrl, true);
   const rounds = Number(args.rounds);
   for (let round = 0; round < rounds; round++) {

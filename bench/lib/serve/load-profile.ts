@@ -76,10 +76,10 @@ export async function measureLoadProfile(ctx: ServeContext): Promise<LoadCompari
 const WARM_UP_ITERATIONS = 3 * CACHED_ITERATIONS;
 
 /** Iterations/s of one cached pass of the profile's bodies; errors stop the run. */
-async function cachedPass(baseUrl: string, iterations: number): Promise<number> {
+export async function cachedPass(baseUrl: string, iterations: number): Promise<number> {
   const nextBody = bodyPicker(loadProfile());
   const r = await cachedThroughput(baseUrl, () => nextBody().json, iterations, CACHED_CLIENTS);
-  if (r.errors > 0) throw new Error(`bench:serve (3): ${r.errors} errors from ${baseUrl}`);
+  if (r.errors > 0) throw new Error(`cached pass: ${r.errors} errors from ${baseUrl}`);
   return r.iterationsPerS;
 }
 
