@@ -7,13 +7,15 @@
  *
  * (1) the raw ONNX Runtime ceiling (bench/lib/serve/ceiling.ts), (2) the service on cache
  * misses against it (misses.ts), (3) the load profile against the service with Redis and
- * against bench/noop-server.ts (load-profile.ts), (4) one text on the idle service against a
- * batch-1 forward pass (idle-latency.ts), (5) what the monitor costs: (2) and (3) with MONITOR=1
- * and MONITOR=0 in paired rounds (monitor-cost.ts). `--pools` lists the raw worker pools as
- * workers×threads; `--env` sets the service's knobs (src/config.ts), `--node-args` its Node flags. `--dtype` (default: the
- * environment's MODEL_DTYPE, else fp32) chooses the graph every part runs, raw and served
- * alike; a service found serving another graph stops the run. Each part's file says what
- * it measures and its target; docs/benchmarks.md keeps the figures and what they decided.
+ * against bench/noop-server.ts, then its plateau on both in paired rounds (load-profile.ts),
+ * (4) one text on the idle service against a batch-1 forward pass (idle-latency.ts), (5) what
+ * the monitor costs: (2) and (3) with MONITOR=1 and MONITOR=0 in paired rounds
+ * (monitor-cost.ts). `--pools` lists the raw worker pools as
+ * workers×threads; `--env` sets the service's knobs (src/config.ts), `--node-args` its Node
+ * flags (a profile). `--dtype` (default: the environment's MODEL_DTYPE, else fp32) chooses the
+ * graph every part runs, raw and served alike; a service found serving another graph stops
+ * the run. Each part's file says what it measures and its target; docs/benchmarks.md keeps
+ * the figures and what they decided.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
