@@ -11,6 +11,7 @@ import {
   type CutRules,
   type TokenizerJson,
 } from './prefix-cut.js';
+import { asciiBertIds, type AsciiIds } from './ascii-bert.js';
 import { rememberWordPieces } from './word-piece-cache.js';
 
 /**
@@ -31,6 +32,8 @@ export class ModelTokenizer {
     readonly maxLength: number,
     /** Where a long text may be cut before tokenizing; undefined: never, tokenize it whole. */
     private readonly cuts: CutRules | undefined,
+    /** The ids of a printable-ASCII text without the library's pipeline (ascii-bert.ts). */
+    private readonly asciiIds: AsciiIds | undefined,
   ) {
     this.clsId = this.specialId('[CLS]');
     this.sepId = this.specialId('[SEP]');
@@ -61,14 +64,14 @@ export class ModelTokenizer {
         { cause: error },
       );
     }
+    const cuts = cutRules(json as TokenizerJson, config);
+    const added = ((json as TokenizerJson).added_tokens ?? []).map((token) => token.content);
+    // Before rememberWordPieces: ASCII words are remembered by asciiBertIds alone.
+    const asciiIds = asciiBertIds(tokenizer, cuts !== undefined, added);
     rememberWordPieces(tokenizer);
     const configured =
       typeof config.model_max_length === 'number' ? config.model_max_length : Infinity;
-    return new ModelTokenizer(
-      tokenizer,
-      Math.min(maxPositions, configured),
-      cutRules(json as TokenizerJson, config),
-    );
+    return new ModelTokenizer(tokenizer, Math.min(maxPositions, configured), cuts, asciiIds);
   }
 
   /**
@@ -127,7 +130,7 @@ export class ModelTokenizer {
   }
 
   private ids(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    return this.asciiIds?.(text) ?? this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
   /**
