@@ -13,8 +13,8 @@ export type AsciiIds = (text: string) => number[] | undefined;
  * Why this is written here rather than left to the library: the library runs every text
  * through its whole pipeline (added-token splitting, a per-character normalizer loop and
  * regex, a Unicode pre-tokenizer regex, then a string-to-id map per piece), and on this
- * service's hottest path, a cache miss, that was the largest share of the event loop's work
- * (docs/benchmarks.md, "Tokenizer"). For printable ASCII every step but two is the identity:
+ * service's hottest path, a cache miss, that was the largest share of the event loop's own work
+ * (docs/benchmarks.md, "int8"). For printable ASCII every step but two is the identity:
  *
  * - `BertNormalizer`: `clean_text` drops controls and maps whitespace to a space (printable
  *   ASCII has no control and no whitespace but the space); `tokenize_chinese_chars` pads CJK
@@ -34,7 +34,8 @@ export type AsciiIds = (text: string) => number[] | undefined;
  * library's on SST-2, SQuAD and generated ASCII.
  *
  * Must be built before rememberWordPieces wraps the model, so that ASCII words are remembered
- * here only.
+ * here only: each cache holds its own words, up to WORD_PIECE_CACHE_WORDS of them, about
+ * 2 MB each at most.
  */
 export function asciiBertIds(
   tokenizer: Tokenizer,
