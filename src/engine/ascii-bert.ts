@@ -3,9 +3,9 @@ import { LRUCache } from 'lru-cache';
 import { WORD_PIECE_CACHE_WORDS } from './word-piece-cache.js';
 
 /**
- * The ids of a text of printable ASCII (U+0020–U+007E) as @huggingface/tokenizers gives them
- * for BERT's uncased WordPiece, in one pass over the text; undefined for any other text, which
- * the caller gives to the library.
+ * The ids of a text of printable ASCII (U+0020–U+007E, and tabs and line breaks) as
+ * @huggingface/tokenizers gives them for BERT's uncased WordPiece, in one pass over the text;
+ * undefined for any other text, which the caller gives to the library.
  */
 export type AsciiIds = (text: string) => number[] | undefined;
 
@@ -14,15 +14,16 @@ export type AsciiIds = (text: string) => number[] | undefined;
  * through its whole pipeline (added-token splitting, a per-character normalizer loop and
  * regex, a Unicode pre-tokenizer regex, then a string-to-id map per piece), and on this
  * service's hottest path, a cache miss, that was the largest share of the event loop's own work
- * (docs/benchmarks.md, "int8"). For printable ASCII every step but two is the identity:
+ * (docs/benchmarks.md, "int8"). For such text each step is the identity or nearly:
  *
- * - `BertNormalizer`: `clean_text` drops controls and maps whitespace to a space (printable
- *   ASCII has no control and no whitespace but the space); `tokenize_chinese_chars` pads CJK
- *   ideographs (none); `strip_accents` is NFD then dropping marks (ASCII is its own NFD, with
- *   no marks); `lowercase` is `toLowerCase`.
+ * - `BertNormalizer`: `clean_text` drops controls and maps whitespace to a space (the only
+ *   whitespace here is the space, tab, CR and LF, none of them a control to it; the vertical
+ *   tab and the form feed are controls, dropped, so a text holding one goes to the library);
+ *   `tokenize_chinese_chars` pads CJK ideographs (none); `strip_accents` is NFD then dropping
+ *   marks (ASCII is its own NFD, with no marks); `lowercase` is `toLowerCase`.
  * - `BertPreTokenizer`: words are runs of neither whitespace nor punctuation, and each
  *   punctuation mark is a word of its own; in printable ASCII the punctuation of its
- *   PUNCTUATION_REGEX is exactly what is not a letter, a digit or the space.
+ *   PUNCTUATION_REGEX is exactly what is not a letter, a digit or whitespace.
  * - added tokens are matched on the raw text: a text holding one is left to the library.
  * - the words go through the library's own WordPiece model (so `max_input_chars_per_word` and
  *   unknown words are its rules), and their ids are remembered per word, as
@@ -73,11 +74,13 @@ export function asciiBertIds(
         for (const id of idsOf(lower.slice(start, i))) out.push(id);
         start = -1;
       }
-      if (unit !== 0x20) for (const id of idsOf(lower[i] as string)) out.push(id);
+      if (unit !== 0x20 && unit !== 0x09 && unit !== 0x0a && unit !== 0x0d) {
+        for (const id of idsOf(lower[i] as string)) out.push(id);
+      }
     }
     if (start >= 0) for (const id of idsOf(lower.slice(start))) out.push(id);
     return out;
   };
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const PRINTABLE_ASCII = /^[\t\n\r\x20-\x7e]*$/;
