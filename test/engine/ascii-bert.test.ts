@@ -7,28 +7,25 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
-import { BUNDLED_MODEL_DIR } from '../../src/config.js';
 import { asciiBertIds, type AsciiIds } from '../../src/engine/ascii-bert.js';
-import { cutRules, type TokenizerJson } from '../../src/engine/prefix-cut.js';
+import { cutRules } from '../../src/engine/prefix-cut.js';
 import { readSst2 } from '../../devkit/sst2-sentences.js';
 import { shared, skipWithoutShared } from '../../devkit/shared-data.js';
+import {
+  bpeTokenizer,
+  bundledConfig,
+  bundledJson,
+  bundledTokenizer,
+} from './tokenizer-fixtures.js';
 
-const json = JSON.parse(
-  readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer.json'), 'utf8'),
-) as TokenizerJson;
-const config = JSON.parse(
-  readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer_config.json'), 'utf8'),
-) as Record<string, unknown>;
-const added = (json.added_tokens ?? []).map((token) => token.content);
-const accepted = cutRules(json, config) !== undefined;
+const added = (bundledJson.added_tokens ?? []).map((token) => token.content);
+const accepted = cutRules(bundledJson, bundledConfig) !== undefined;
 
-const library = new Tokenizer(json as object, config);
+const library = bundledTokenizer();
 const build = (maxWords?: number): AsciiIds => {
-  const ids = asciiBertIds(new Tokenizer(json as object, config), accepted, added, maxWords);
+  const ids = asciiBertIds(bundledTokenizer(), accepted, added, maxWords);
   assert.ok(ids, 'the bundled model is BERT uncased: the ASCII path must be built for it');
   return ids;
 };
@@ -132,17 +129,6 @@ test('text that is not printable ASCII is left to the library; tabs and line bre
 });
 
 test('no ASCII path for a tokenizer the prefix-cut rules refuse, or whose model is not WordPiece', () => {
-  assert.equal(asciiBertIds(new Tokenizer(json as object, config), false, added), undefined);
-  const bpe = new Tokenizer(
-    {
-      model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2 }, merges: ['a b'] },
-      normalizer: null,
-      pre_tokenizer: null,
-      post_processor: null,
-      decoder: null,
-      added_tokens: [],
-    },
-    {},
-  );
-  assert.equal(asciiBertIds(bpe, true, []), undefined);
+  assert.equal(asciiBertIds(bundledTokenizer(), false, added), undefined);
+  assert.equal(asciiBertIds(bpeTokenizer(), true, []), undefined);
 });

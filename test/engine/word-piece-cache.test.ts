@@ -4,25 +4,18 @@
  * that nearly every word is evicted before it is met again.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import fc from 'fast-check';
-import { BUNDLED_MODEL_DIR } from '../../src/config.js';
 import { rememberWordPieces } from '../../src/engine/word-piece-cache.js';
 import { readSst2 } from '../../devkit/sst2-sentences.js';
 import { shared, skipWithoutShared } from '../../devkit/shared-data.js';
-
-const json = JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer.json'), 'utf8')) as object;
-const config = JSON.parse(
-  readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer_config.json'), 'utf8'),
-) as Record<string, unknown>;
+import { bpeTokenizer, bundledTokenizer } from './tokenizer-fixtures.js';
 
 /** The library as it comes, and two that remember: a roomy cache and a tiny one. */
-const library = new Tokenizer(json, config);
-const roomy = new Tokenizer(json, config);
-const tiny = new Tokenizer(json, config);
+const library = bundledTokenizer();
+const roomy = bundledTokenizer();
+const tiny = bundledTokenizer();
 assert.equal(rememberWordPieces(roomy), true);
 assert.equal(rememberWordPieces(tiny, 3), true);
 
@@ -62,17 +55,7 @@ test("remembered word-pieces equal the library's on generated text", () => {
 });
 
 test('a tokenizer whose model is not WordPiece is left as it is', () => {
-  const bpe = new Tokenizer(
-    {
-      model: { type: 'BPE', vocab: { a: 0, b: 1, ab: 2 }, merges: ['a b'] },
-      normalizer: null,
-      pre_tokenizer: null,
-      post_processor: null,
-      decoder: null,
-      added_tokens: [],
-    },
-    {},
-  );
+  const bpe = bpeTokenizer();
   const before = bpe.model?.encode;
   assert.equal(rememberWordPieces(bpe), false);
   assert.equal(bpe.model?.encode, before);
