@@ -18,9 +18,10 @@
  * whose knobs pick different graphs (BATCH_PACKING), or a side found serving another graph
  * than its knobs say, stop the run. Prints each side's median sequences/s (iterations/s for
  * `cached`) and where its cores went (per thread, from /proc): inference workers, main
- * thread, other threads, and this process, the load generator, also per text (per
- * iteration); the ratio B/A.
+ * thread, other threads, this process (the load generator), and what none of them used, also
+ * per text (per iteration); the ratio B/A.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICE_SCRIPT, startChildServer, type ChildServer } from '../devkit/child-service.js';
@@ -66,8 +67,11 @@ interface Side {
   readonly service: ChildServer;
   readonly workers: number;
   readonly rates: number[];
-  /** Per pass: cores of the workers, the main thread, other threads, the load generator. */
-  readonly cores: [number, number, number, number][];
+  /**
+   * Per pass, in cores: the workers, the main thread, other threads, the load generator, and
+   * what none of them used (the machine's cores less the four; other processes count here).
+   */
+  readonly cores: [number, number, number, number, number][];
 }
 
 if (args.load !== 'misses' && args.load !== 'cached') {
@@ -154,11 +158,14 @@ try {
         side.workers,
       );
       side.rates.push(rate);
+      const loadGenerator = (used.user + used.system) / 1e6 / seconds;
+      const busy = split.workers + split.mainThread + split.others + loadGenerator;
       side.cores.push([
         split.workers,
         split.mainThread,
         split.others,
-        (used.user + used.system) / 1e6 / seconds,
+        loadGenerator,
+        Math.max(0, availableParallelism() - busy),
       ]);
     }
   }
@@ -170,12 +177,12 @@ try {
   );
   for (const side of sides) {
     const rate = mid(side.rates);
-    const cores = [0, 1, 2, 3].map((i) => mid(side.cores.map((c) => c[i] as number)));
+    const cores = [0, 1, 2, 3, 4].map((i) => mid(side.cores.map((c) => c[i] as number)));
     const perText = cores.slice(1).map((c) => ((c / rate) * 1000).toFixed(3));
     console.log(
       `${side.name} ${side.label}\n  median ${rate.toFixed(1)} ${cached ? 'iterations' : 'seq'}/s (passes ${side.rates.map((r) => r.toFixed(0)).join(' ')})\n` +
-        `  cores: workers ${cores[0]?.toFixed(3)}, main ${cores[1]?.toFixed(3)}, other threads ${cores[2]?.toFixed(3)}, load generator ${cores[3]?.toFixed(3)}\n` +
-        `  ms of CPU per ${cached ? 'iteration' : 'text'}: main ${perText[0]}, other threads ${perText[1]}, load generator ${perText[2]}`,
+        `  cores: workers ${cores[0]?.toFixed(3)}, main ${cores[1]?.toFixed(3)}, other threads ${cores[2]?.toFixed(3)}, load generator ${cores[3]?.toFixed(3)}; unused ${cores[4]?.toFixed(3)} of ${availableParallelism()}\n` +
+        `  ms of CPU per ${cached ? 'iteration' : 'text'}: main ${perText[0]}, other threads ${perText[1]}, load generator ${perText[2]}; of unused cores ${perText[3]}`,
     );
   }
   console.log(`B / A: ${(mid(b.rates) / mid(a.rates)).toFixed(3)}`);
