@@ -1,5 +1,6 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
 import { LRUCache } from 'lru-cache';
+import type { CutRules } from './prefix-cut.js';
 import { WORD_PIECE_CACHE_WORDS } from './word-piece-cache.js';
 
 /**
@@ -30,8 +31,8 @@ export type AsciiIds = (text: string) => number[] | undefined;
  *   word-piece-cache.ts remembers pieces.
  *
  * Only built for a tokenizer whose configuration prefix-cut.ts's `cutRules` accepts (that same
- * pipeline, uncased, added tokens unnormalized and unstripped, no merged [UNK]s): pass
- * `accepted` = whether it did. test/engine/ascii-bert.test.ts checks the ids against the
+ * pipeline, uncased, added tokens unnormalized and unstripped, no merged [UNK]s): pass its
+ * rules, undefined when it refused. test/engine/ascii-bert.test.ts checks the ids against the
  * library's on SST-2, SQuAD and generated ASCII.
  *
  * Must be built before rememberWordPieces wraps the model, so that ASCII words are remembered
@@ -40,15 +41,15 @@ export type AsciiIds = (text: string) => number[] | undefined;
  */
 export function asciiBertIds(
   tokenizer: Tokenizer,
-  accepted: boolean,
-  addedTokens: readonly string[],
+  rules: CutRules | undefined,
   maxWords = WORD_PIECE_CACHE_WORDS,
 ): AsciiIds | undefined {
   const model = tokenizer.model;
   const unknownId = model?.unk_token_id;
-  if (!accepted || !model || model.config.type !== 'WordPiece' || unknownId === undefined) {
+  if (!rules || !model || model.config.type !== 'WordPiece' || unknownId === undefined) {
     return undefined;
   }
+  const { addedTokens } = rules;
   const split: (words: string[]) => string[] = model.encode.bind(model);
   const known = new LRUCache<string, readonly number[]>({ max: maxWords });
   const idsOf = (word: string): readonly number[] => {

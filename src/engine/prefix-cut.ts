@@ -43,6 +43,8 @@ export interface CutRules {
   readonly chineseWords: boolean;
   /** UTF-16 units some added token contains: never cut before one. */
   readonly addedUnits: ReadonlySet<number>;
+  /** The added tokens' contents: matched on the raw text, so a text holding one is no cut. */
+  readonly addedTokens: readonly string[];
   /** ASCII letters and digits needed on each side of a cut inside a word. */
   readonly wordRun: number;
   /** A run of ASCII letters and digits longer than 2 × wordRun, from its first character. */
@@ -64,6 +66,7 @@ export function cutRules(
   if (model.fuse_unk === true) return undefined;
   if (config.remove_space === true || config.do_lowercase_and_remove_accent) return undefined;
   const addedUnits = new Set<number>();
+  const addedTokens: string[] = [];
   let longest = 0;
   for (const token of json.added_tokens ?? []) {
     const { content } = token;
@@ -75,12 +78,14 @@ export function cutRules(
     }
     if (/^[A-Za-z0-9]*$/.test(content)) return undefined;
     for (let i = 0; i < content.length; i++) addedUnits.add(content.charCodeAt(i));
+    addedTokens.push(content);
     longest = Math.max(longest, content.length);
   }
   const wordRun = Math.max((model.max_input_chars_per_word ?? 100) + 1, longest);
   return {
     chineseWords: normalizer.handle_chinese_chars === true,
     addedUnits,
+    addedTokens,
     wordRun,
     longRun: new RegExp(`(?<![A-Za-z0-9])[A-Za-z0-9]{${2 * wordRun + 1},}`, 'g'),
   };

@@ -65,9 +65,8 @@ export class ModelTokenizer {
       );
     }
     const cuts = cutRules(json as TokenizerJson, config);
-    const added = ((json as TokenizerJson).added_tokens ?? []).map((token) => token.content);
     // Before rememberWordPieces: ASCII words are remembered by asciiBertIds alone.
-    const asciiIds = asciiBertIds(tokenizer, cuts !== undefined, added);
+    const asciiIds = asciiBertIds(tokenizer, cuts);
     rememberWordPieces(tokenizer);
     const configured =
       typeof config.model_max_length === 'number' ? config.model_max_length : Infinity;
