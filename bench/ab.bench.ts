@@ -78,6 +78,7 @@ if (args.load !== 'misses' && args.load !== 'cached') {
   throw new Error(`bench:ab: --load is misses or cached, not ${args.load}`);
 }
 const cached = args.load === 'cached';
+const MACHINE_CORES = availableParallelism();
 if (args['a-noop'] && !cached) throw new Error('bench:ab: --a-noop answers cached loads only');
 const modelDir = resolve(args['model-dir']);
 const { sentences } = sst2Sentences();
@@ -165,7 +166,7 @@ try {
         split.mainThread,
         split.others,
         loadGenerator,
-        Math.max(0, availableParallelism() - busy),
+        Math.max(0, MACHINE_CORES - busy),
       ]);
     }
   }
@@ -181,7 +182,7 @@ try {
     const perText = cores.slice(1).map((c) => ((c / rate) * 1000).toFixed(3));
     console.log(
       `${side.name} ${side.label}\n  median ${rate.toFixed(1)} ${cached ? 'iterations' : 'seq'}/s (passes ${side.rates.map((r) => r.toFixed(0)).join(' ')})\n` +
-        `  cores: workers ${cores[0]?.toFixed(3)}, main ${cores[1]?.toFixed(3)}, other threads ${cores[2]?.toFixed(3)}, load generator ${cores[3]?.toFixed(3)}; unused ${cores[4]?.toFixed(3)} of ${availableParallelism()}\n` +
+        `  cores: workers ${cores[0]?.toFixed(3)}, main ${cores[1]?.toFixed(3)}, other threads ${cores[2]?.toFixed(3)}, load generator ${cores[3]?.toFixed(3)}; unused ${cores[4]?.toFixed(3)} of ${MACHINE_CORES}\n` +
         `  ms of CPU per ${cached ? 'iteration' : 'text'}: main ${perText[0]}, other threads ${perText[1]}, load generator ${perText[2]}; of unused cores ${perText[3]}`,
     );
   }

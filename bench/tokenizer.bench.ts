@@ -28,15 +28,13 @@ const rows = readFileSync(shared(FIXTURE), 'utf8')
   .map((line) => JSON.parse(line) as { text: string; ids: number[] });
 const texts = rows.map((r) => r.text);
 
-const ts = new Tokenizer(
-  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer.json'), 'utf8')) as object,
-  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer_config.json'), 'utf8')) as object,
-);
+const bundled = (name: string): object =>
+  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, name), 'utf8')) as object;
+const library = (): Tokenizer =>
+  new Tokenizer(bundled('tokenizer.json'), bundled('tokenizer_config.json'));
+const ts = library();
 const rs = rust.Tokenizer.fromFile(join(BUNDLED_MODEL_DIR, 'tokenizer.json'));
-const remembering = new Tokenizer(
-  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer.json'), 'utf8')) as object,
-  JSON.parse(readFileSync(join(BUNDLED_MODEL_DIR, 'tokenizer_config.json'), 'utf8')) as object,
-);
+const remembering = library();
 rememberWordPieces(remembering);
 const service = ModelTokenizer.fromModelFiles(resolveModelFiles(BUNDLED_MODEL_DIR, 'fp32'), 512);
 
