@@ -4,6 +4,17 @@ import CircuitBreaker from 'opossum';
 export const CONSECUTIVE_FAILURES_TO_OPEN = 4;
 
 /**
+ * Whether a command can be sent to a client of `openRedisClient`: connected and ready. With
+ * no offline queue, a command sent otherwise (before the first connection, or while Redis is
+ * down) fails at once, which says nothing of a hung Redis: callers skip Redis then, without
+ * firing the circuit, or a replica taking traffic before it connects would skip Redis for
+ * `resetMs` after connecting. Both the cache tier and the rate limiter check this first.
+ */
+export function redisReady(client: { readonly status: string }): boolean {
+  return client.status === 'ready';
+}
+
+/**
  * The circuit breaker (opossum) in front of every use of Redis: the cache tier
  * (cache/redis.ts) and the rate limiter's store (http/rate-limit-store.ts). It sits at the top
  * of src/ and imports neither, so both can build theirs here and keep one rule.
@@ -18,17 +29,6 @@ export const CONSECUTIVE_FAILURES_TO_OPEN = 4;
  * queued behind the hung connection. No timeout of its own: ioredis's commandTimeout already
  * bounds each command.
  */
-/**
- * Whether a command can be sent to a client of `openRedisClient`: connected and ready. With
- * no offline queue, a command sent otherwise (before the first connection, or while Redis is
- * down) fails at once, which says nothing of a hung Redis: callers skip Redis then, without
- * firing the circuit, or a replica taking traffic before it connects would skip Redis for
- * `resetMs` after connecting. Both the cache tier and the rate limiter check this first.
- */
-export function redisReady(client: { readonly status: string }): boolean {
-  return client.status === 'ready';
-}
-
 export function redisCircuit<TI extends unknown[], TR>(
   action: (...args: TI) => Promise<TR>,
   resetMs: number,
